@@ -1,0 +1,63 @@
+"""DX Talent Hub: the Flask application."""
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+
+from flask import Flask, request, session
+from flask_login import current_user
+
+import skill_taxonomy
+from hub import db
+from hub.config import load_config
+from hub.extensions import babel, csrf, login_manager
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """Create the web app; tests pass `config`, deployments set environment variables."""
+    app = Flask(__name__, instance_relative_config=True)
+    os.makedirs(app.instance_path, exist_ok=True)
+    app.config.update(load_config(os.environ))
+    app.config.update(config or {})
+    app.config.setdefault("DATABASE_URL", f"sqlite:///{app.instance_path}/hub.sqlite3")
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = instance_secret(app.instance_path)
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+
+    app.extensions["hub.taxonomy"] = skill_taxonomy.load()
+    db.init_app(app)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale)
+    login_manager.init_app(app)
+
+    from hub import cli, errors, views
+    errors.init_app(app)
+    views.init_app(app)
+    cli.init_app(app)
+    return app
+
+
+def instance_secret(instance_path: str) -> str:
+    """Return a secret key kept in the instance folder, made on first run, so sessions survive restarts."""
+    path = os.path.join(instance_path, "secret_key")
+    if not os.path.exists(path):
+        with open(path, "w", encoding="ascii") as f:
+            f.write(secrets.token_hex(32))
+        os.chmod(path, 0o600)
+    with open(path, encoding="ascii") as f:
+        return f.read().strip()
+
+
+def select_locale() -> str:
+    """Pick the UI language: an explicit ?lang= (remembered), the user's choice, then the browser's."""
+    languages = ("ja", "en")
+    chosen = request.args.get("lang")
+    if chosen in languages:
+        session["lang"] = chosen
+        return chosen
+    if session.get("lang") in languages:
+        return session["lang"]
+    if current_user and getattr(current_user, "is_authenticated", False) and current_user.locale in languages:
+        return current_user.locale
+    return request.accept_languages.best_match(languages) or "ja"

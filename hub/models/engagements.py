@@ -1,0 +1,93 @@
+"""Engagements (who worked where, doing what) and the evaluations that follow them."""
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import (Boolean, CheckConstraint, Date, DateTime, Float, ForeignKey, SmallInteger, String,
+                        Text)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from hub.db import Base, utcnow
+from hub.models.people import MAX_HOURS_PER_MONTH
+
+ENGAGEMENT_STATUSES = ("proposed", "active", "completed", "cancelled")
+ENGAGEMENT_SOURCES = ("need", "dispatch", "import")
+
+
+class Engagement(Base):
+    __tablename__ = "engagement"
+    __table_args__ = (
+        CheckConstraint(f"status IN {ENGAGEMENT_STATUSES!r}", name="status"),
+        CheckConstraint(f"source IN {ENGAGEMENT_SOURCES!r}", name="source"),
+        CheckConstraint(f"hours_per_month BETWEEN 0 AND {MAX_HOURS_PER_MONTH}", name="hours_per_month"),
+        CheckConstraint("end_date IS NULL OR end_date >= start_date", name="period"),
+        CheckConstraint("status != 'completed' OR end_date IS NOT NULL", name="completed_has_end"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    expert_id: Mapped[int] = mapped_column(ForeignKey("expert_profile.id", ondelete="CASCADE"), index=True)
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organization.id"), index=True)
+    need_id: Mapped[int | None] = mapped_column(ForeignKey("need.id", ondelete="SET NULL"), index=True)
+    dispatch_id: Mapped[int | None] = mapped_column(ForeignKey("dispatch_request.id", ondelete="SET NULL"))
+    source: Mapped[str] = mapped_column(String(8))
+    title: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(200), default="")
+    contribution: Mapped[str] = mapped_column(Text, default="")
+    outcome: Mapped[str | None] = mapped_column(Text)
+    start_date: Mapped[date] = mapped_column(Date)
+    end_date: Mapped[date | None] = mapped_column(Date)
+    hours_per_month: Mapped[int] = mapped_column(SmallInteger)
+    status: Mapped[str] = mapped_column(String(10), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    expert: Mapped["ExpertProfile"] = relationship(back_populates="engagements")  # noqa: F821
+    organization: Mapped["Organization"] = relationship()  # noqa: F821
+    stages: Mapped[list["EngagementStage"]] = relationship(cascade="all, delete-orphan")
+    fields: Mapped[list["EngagementField"]] = relationship(cascade="all, delete-orphan")
+    evaluation: Mapped["Evaluation | None"] = relationship(back_populates="engagement", cascade="all, delete-orphan")
+
+    @property
+    def stage_ids(self) -> list[str]:
+        return [s.stage_id for s in self.stages]
+
+    @property
+    def field_ids(self) -> list[str]:
+        return [f.field_id for f in self.fields]
+
+
+class EngagementStage(Base):
+    __tablename__ = "engagement_stage"
+    engagement_id: Mapped[int] = mapped_column(ForeignKey("engagement.id", ondelete="CASCADE"), primary_key=True)
+    stage_id: Mapped[str] = mapped_column(String(40), primary_key=True)
+
+
+class EngagementField(Base):
+    __tablename__ = "engagement_field"
+    engagement_id: Mapped[int] = mapped_column(ForeignKey("engagement.id", ondelete="CASCADE"), primary_key=True)
+    field_id: Mapped[str] = mapped_column(String(40), primary_key=True)
+
+
+class Evaluation(Base):
+    """The organization's evaluation after an engagement; it feeds past results and verified skills."""
+
+    __tablename__ = "evaluation"
+    __table_args__ = (CheckConstraint("overall BETWEEN 1 AND 5", name="overall"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    engagement_id: Mapped[int] = mapped_column(ForeignKey("engagement.id", ondelete="CASCADE"), unique=True)
+    overall: Mapped[float] = mapped_column(Float)
+    would_rehire: Mapped[bool | None] = mapped_column(Boolean)
+    comment: Mapped[str] = mapped_column(Text, default="")
+    evaluator_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    engagement: Mapped[Engagement] = relationship(back_populates="evaluation")
+    skill_ratings: Mapped[list["EvaluationSkill"]] = relationship(cascade="all, delete-orphan")
+
+
+class EvaluationSkill(Base):
+    __tablename__ = "evaluation_skill"
+    __table_args__ = (CheckConstraint("rating BETWEEN 1 AND 5", name="rating"),)
+    evaluation_id: Mapped[int] = mapped_column(ForeignKey("evaluation.id", ondelete="CASCADE"), primary_key=True)
+    skill_id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    rating: Mapped[int] = mapped_column(SmallInteger)

@@ -1,0 +1,133 @@
+"""Needs (募集) posted by organizations, and the shortlist built from the matcher's ranking."""
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import (Boolean, CheckConstraint, Date, DateTime, Float, ForeignKey, Integer, SmallInteger,
+                        String, Text, UniqueConstraint)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from hub.db import Base, utcnow
+from hub.models.people import FEE_UNITS, MAX_HOURS_PER_MONTH, TALENT_TYPES
+
+WORK_STYLES = ("remote", "hybrid", "onsite", "resident")
+ENGAGEMENT_FORMS = ("appointment", "contract", "side_job", "adviser_dispatch")
+NEED_STATUSES = ("draft", "open", "filled", "closed")
+SHORTLIST_STATES = ("shortlisted", "contacted", "offered", "accepted", "declined")
+
+
+class Need(Base):
+    __tablename__ = "need"
+    __table_args__ = (
+        CheckConstraint(f"talent_type IS NULL OR talent_type IN {TALENT_TYPES!r}", name="talent_type"),
+        CheckConstraint(f"work_style IN {WORK_STYLES!r}", name="work_style"),
+        CheckConstraint(f"engagement_form IN {ENGAGEMENT_FORMS!r}", name="engagement_form"),
+        CheckConstraint(f"status IN {NEED_STATUSES!r}", name="status"),
+        CheckConstraint(f"hours_per_month BETWEEN 0 AND {MAX_HOURS_PER_MONTH}", name="hours_per_month"),
+        CheckConstraint("end_date IS NULL OR end_date >= start_date", name="period"),
+        CheckConstraint(f"budget_unit IS NULL OR budget_unit IN {FEE_UNITS!r}", name="budget_unit"),
+        CheckConstraint("budget_max IS NULL OR budget_max >= 0", name="budget_max"),
+        CheckConstraint("(budget_unit IS NULL) = (budget_max IS NULL)", name="budget_complete"),
+        CheckConstraint("length(location_lg_code) = 6", name="location_lg_code_length"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    external_id: Mapped[str] = mapped_column(String(64), unique=True)
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organization.id"), index=True)
+    title: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    # NULL means "from the stages": the leading type of the need's stages.
+    talent_type: Mapped[str | None] = mapped_column(String(2))
+    work_style: Mapped[str] = mapped_column(String(8))
+    location_lg_code: Mapped[str] = mapped_column(String(6))
+    hours_per_month: Mapped[int] = mapped_column(SmallInteger)
+    start_date: Mapped[date] = mapped_column(Date)
+    end_date: Mapped[date | None] = mapped_column(Date)
+    budget_unit: Mapped[str | None] = mapped_column(String(8))
+    budget_max: Mapped[int | None] = mapped_column(Integer)
+    engagement_form: Mapped[str] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(8), default="draft", index=True)
+    # Signal weights this need overrides (name -> weight); NULL uses the hub's weights.
+    weights: Mapped[dict | None] = mapped_column(default=None)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    published_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+
+    organization: Mapped["Organization"] = relationship(back_populates="needs")  # noqa: F821
+    stages: Mapped[list["NeedStage"]] = relationship(cascade="all, delete-orphan")
+    skills: Mapped[list["NeedSkill"]] = relationship(cascade="all, delete-orphan", order_by="NeedSkill.skill_id")
+    fields: Mapped[list["NeedField"]] = relationship(cascade="all, delete-orphan")
+    shortlist: Mapped[list["ShortlistEntry"]] = relationship(back_populates="need", cascade="all, delete-orphan")
+
+    @property
+    def stage_ids(self) -> list[str]:
+        return [s.stage_id for s in self.stages]
+
+    @property
+    def field_ids(self) -> list[str]:
+        return [f.field_id for f in self.fields]
+
+    @property
+    def required_skills(self) -> dict[str, int]:
+        return {s.skill_id: s.min_level for s in self.skills if s.must}
+
+    @property
+    def nice_to_have_skills(self) -> dict[str, int]:
+        return {s.skill_id: s.min_level for s in self.skills if not s.must}
+
+
+class NeedStage(Base):
+    __tablename__ = "need_stage"
+    need_id: Mapped[int] = mapped_column(ForeignKey("need.id", ondelete="CASCADE"), primary_key=True)
+    stage_id: Mapped[str] = mapped_column(String(40), primary_key=True)
+
+
+class NeedSkill(Base):
+    """A skill the need asks for: a must-have (required) or a nice-to-have."""
+
+    __tablename__ = "need_skill"
+    __table_args__ = (
+        CheckConstraint("min_level BETWEEN 1 AND 4", name="min_level"),
+        CheckConstraint("weight > 0 AND weight <= 10", name="weight"),
+    )
+    need_id: Mapped[int] = mapped_column(ForeignKey("need.id", ondelete="CASCADE"), primary_key=True)
+    skill_id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    min_level: Mapped[int] = mapped_column(SmallInteger)
+    weight: Mapped[float] = mapped_column(Float, default=1.0)
+    must: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class NeedField(Base):
+    __tablename__ = "need_field"
+    need_id: Mapped[int] = mapped_column(ForeignKey("need.id", ondelete="CASCADE"), primary_key=True)
+    field_id: Mapped[str] = mapped_column(String(40), primary_key=True)
+
+
+class ShortlistEntry(Base):
+    """An expert proposed for a need, with what the matcher said at the time (accountable ranking)."""
+
+    __tablename__ = "shortlist_entry"
+    __table_args__ = (
+        UniqueConstraint("need_id", "expert_id"),
+        CheckConstraint(f"state IN {SHORTLIST_STATES!r}", name="state"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    need_id: Mapped[int] = mapped_column(ForeignKey("need.id", ondelete="CASCADE"), index=True)
+    expert_id: Mapped[int] = mapped_column(ForeignKey("expert_profile.id", ondelete="CASCADE"), index=True)
+    state: Mapped[str] = mapped_column(String(12), default="shortlisted")
+    rank: Mapped[int | None] = mapped_column(Integer)
+    score: Mapped[float | None] = mapped_column(Float)
+    signals: Mapped[dict | None] = mapped_column(default=None)
+    explanation: Mapped[dict | None] = mapped_column(default=None)
+    weights: Mapped[dict | None] = mapped_column(default=None)
+    index_version: Mapped[str | None] = mapped_column(String(64))
+    message: Mapped[str | None] = mapped_column(Text)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    contacted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    responded_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    need: Mapped[Need] = relationship(back_populates="shortlist")
+    expert: Mapped["ExpertProfile"] = relationship()  # noqa: F821

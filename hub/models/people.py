@@ -1,0 +1,192 @@
+"""Users, expert profiles and what an expert declares about themselves."""
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import (Boolean, CheckConstraint, Date, DateTime, ForeignKey, Integer, SmallInteger,
+                        String, Text)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from hub.db import Base, utcnow
+
+ROLES = ("expert", "org_staff", "bureau_staff", "admin")
+TALENT_TYPES = ("X", "D", "XD")
+FEE_UNITS = ("hour", "day", "month")
+SKILL_SOURCES = ("self", "verified", "rated")
+SCHEMES = ("external_list", "adviser")
+EXPERT_STATUSES = ("active", "paused", "retired")
+VISIBILITIES = ("public", "staff")
+MAX_HOURS_PER_MONTH = 744  # 31 days x 24 hours
+
+
+class User(Base):
+    __tablename__ = "user_account"
+    __table_args__ = (
+        CheckConstraint(f"role IN {ROLES!r}", name="role"),
+        CheckConstraint("locale IS NULL OR locale IN ('ja', 'en')", name="locale"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    display_name: Mapped[str] = mapped_column(String(100))
+    role: Mapped[str] = mapped_column(String(16))
+    organization_id: Mapped[int | None] = mapped_column(ForeignKey("organization.id"), index=True)
+    locale: Mapped[str | None] = mapped_column(String(5))
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Staff wait for approval by an admin or their bureau; experts and admins are approved on creation.
+    approved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    last_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    organization: Mapped["Organization | None"] = relationship(back_populates="staff")  # noqa: F821
+    expert: Mapped["ExpertProfile | None"] = relationship(back_populates="user")
+
+
+class ExpertProfile(Base):
+    __tablename__ = "expert_profile"
+    __table_args__ = (
+        CheckConstraint(f"talent_type IN {TALENT_TYPES!r}", name="talent_type"),
+        CheckConstraint(f"hours_per_month BETWEEN 0 AND {MAX_HOURS_PER_MONTH}", name="hours_per_month"),
+        CheckConstraint("max_travel_km IS NULL OR max_travel_km >= 0", name="max_travel_km"),
+        CheckConstraint("available_until IS NULL OR available_from IS NULL OR available_until >= available_from",
+                        name="available_period"),
+        CheckConstraint(f"fee_unit IS NULL OR fee_unit IN {FEE_UNITS!r}", name="fee_unit"),
+        CheckConstraint("fee_amount IS NULL OR fee_amount >= 0", name="fee_amount"),
+        CheckConstraint("(fee_unit IS NULL) = (fee_amount IS NULL)", name="fee_complete"),
+        CheckConstraint(f"status IN {EXPERT_STATUSES!r}", name="status"),
+        CheckConstraint(f"visibility IN {VISIBILITIES!r}", name="visibility"),
+        CheckConstraint("home_lg_code IS NULL OR length(home_lg_code) = 6", name="home_lg_code_length"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    external_id: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), unique=True)
+    name: Mapped[str] = mapped_column(String(100))
+    email: Mapped[str | None] = mapped_column(String(254))
+    phone: Mapped[str | None] = mapped_column(String(32))
+    talent_type: Mapped[str] = mapped_column(String(2))
+    bio: Mapped[str] = mapped_column(Text, default="")
+    home_lg_code: Mapped[str | None] = mapped_column(String(6), index=True)
+    prefecture_code: Mapped[str | None] = mapped_column(String(2), index=True)
+    remote: Mapped[bool] = mapped_column(Boolean, default=True)
+    onsite: Mapped[bool] = mapped_column(Boolean, default=False)
+    resident: Mapped[bool] = mapped_column(Boolean, default=False)
+    max_travel_km: Mapped[int | None] = mapped_column(Integer)
+    hours_per_month: Mapped[int] = mapped_column(SmallInteger, default=0)
+    available_from: Mapped[date | None] = mapped_column(Date)
+    available_until: Mapped[date | None] = mapped_column(Date)
+    fee_unit: Mapped[str | None] = mapped_column(String(8))
+    fee_amount: Mapped[int | None] = mapped_column(Integer)
+    fee_negotiable: Mapped[bool] = mapped_column(Boolean, default=True)
+    status: Mapped[str] = mapped_column(String(8), default="active")
+    # Consent to be listed for municipalities at all, and how widely the profile is shown.
+    listed: Mapped[bool] = mapped_column(Boolean, default=True)
+    visibility: Mapped[str] = mapped_column(String(8), default="staff")
+    notify_opt_in: Mapped[bool] = mapped_column(Boolean, default=True)
+    availability_confirmed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+
+    user: Mapped[User | None] = relationship(back_populates="expert")
+    skills: Mapped[list["ExpertSkill"]] = relationship(back_populates="expert", cascade="all, delete-orphan",
+                                                       order_by="ExpertSkill.skill_id")
+    roles: Mapped[list["ExpertRole"]] = relationship(cascade="all, delete-orphan")
+    fields: Mapped[list["ExpertField"]] = relationship(cascade="all, delete-orphan")
+    stages_led: Mapped[list["ExpertStage"]] = relationship(cascade="all, delete-orphan")
+    schemes: Mapped[list["ExpertScheme"]] = relationship(cascade="all, delete-orphan")
+    travel_prefectures: Mapped[list["ExpertTravelPrefecture"]] = relationship(cascade="all, delete-orphan")
+    engagements: Mapped[list["Engagement"]] = relationship(  # noqa: F821
+        back_populates="expert", cascade="all, delete-orphan", order_by="Engagement.start_date.desc()")
+
+    @property
+    def role_ids(self) -> list[str]:
+        return [r.role_id for r in self.roles]
+
+    @property
+    def field_ids(self) -> list[str]:
+        return [f.field_id for f in self.fields]
+
+    @property
+    def stage_ids(self) -> list[str]:
+        return [s.stage_id for s in self.stages_led]
+
+    @property
+    def scheme_ids(self) -> list[str]:
+        return [s.scheme for s in self.schemes]
+
+    @property
+    def skill_levels(self) -> dict[str, int]:
+        return {s.skill_id: s.level for s in self.skills}
+
+
+class ExpertSkill(Base):
+    """One DSS skill item of an expert: the self-assessed level and what evaluations verified."""
+
+    __tablename__ = "expert_skill"
+    __table_args__ = (
+        CheckConstraint("level BETWEEN 0 AND 4", name="level"),
+        CheckConstraint(f"source IN {SKILL_SOURCES!r}", name="source"),
+        CheckConstraint("rating_mean IS NULL OR rating_mean BETWEEN 1 AND 5", name="rating_mean"),
+        CheckConstraint("rating_count >= 0", name="rating_count"),
+    )
+
+    expert_id: Mapped[int] = mapped_column(ForeignKey("expert_profile.id", ondelete="CASCADE"), primary_key=True)
+    skill_id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    level: Mapped[int] = mapped_column(SmallInteger)
+    source: Mapped[str] = mapped_column(String(8), default="self")
+    rating_mean: Mapped[float | None]
+    rating_count: Mapped[int] = mapped_column(Integer, default=0)
+
+    expert: Mapped[ExpertProfile] = relationship(back_populates="skills")
+
+
+class ExpertRole(Base):
+    __tablename__ = "expert_role"
+    expert_id: Mapped[int] = mapped_column(ForeignKey("expert_profile.id", ondelete="CASCADE"), primary_key=True)
+    role_id: Mapped[str] = mapped_column(String(40), primary_key=True)
+
+
+class ExpertField(Base):
+    __tablename__ = "expert_field"
+    expert_id: Mapped[int] = mapped_column(ForeignKey("expert_profile.id", ondelete="CASCADE"), primary_key=True)
+    field_id: Mapped[str] = mapped_column(String(40), primary_key=True)
+
+
+class ExpertStage(Base):
+    """A stage of a regional DX project the expert has led."""
+
+    __tablename__ = "expert_stage"
+    expert_id: Mapped[int] = mapped_column(ForeignKey("expert_profile.id", ondelete="CASCADE"), primary_key=True)
+    stage_id: Mapped[str] = mapped_column(String(40), primary_key=True)
+
+
+class ExpertScheme(Base):
+    __tablename__ = "expert_scheme"
+    __table_args__ = (CheckConstraint(f"scheme IN {SCHEMES!r}", name="scheme"),)
+    expert_id: Mapped[int] = mapped_column(ForeignKey("expert_profile.id", ondelete="CASCADE"), primary_key=True)
+    scheme: Mapped[str] = mapped_column(String(16), primary_key=True)
+
+
+class ExpertTravelPrefecture(Base):
+    """A prefecture the expert will travel to regardless of distance."""
+
+    __tablename__ = "expert_travel_prefecture"
+    __table_args__ = (CheckConstraint("length(prefecture_code) = 2", name="prefecture_code_length"),)
+    expert_id: Mapped[int] = mapped_column(ForeignKey("expert_profile.id", ondelete="CASCADE"), primary_key=True)
+    prefecture_code: Mapped[str] = mapped_column(String(2), primary_key=True)
+
+
+class Notification(Base):
+    """An in-app message, e.g. a published need that fits the expert; mailed as well when possible."""
+
+    __tablename__ = "notification"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    need_id: Mapped[int | None] = mapped_column(ForeignKey("need.id", ondelete="CASCADE"))
+    shortlist_entry_id: Mapped[int | None] = mapped_column(ForeignKey("shortlist_entry.id", ondelete="CASCADE"))
+    payload: Mapped[dict | None] = mapped_column(default=None)
+    mailed: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+    read_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
