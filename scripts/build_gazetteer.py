@@ -70,7 +70,7 @@ def check_digit(first_five: str) -> int:
 
 
 def name_key(name: str) -> str:
-    """Normalise a name for matching: width, small ヶ/ヵ, and a leading 郡 (county) prefix."""
+    """Normalise a name for matching: full width, small ヶ/ヵ as ケ/カ, no spaces."""
     name = unicodedata.normalize("NFKC", name).replace("ヶ", "ケ").replace("ヵ", "カ")
     return name.replace(" ", "").replace("\u3000", "")
 
