@@ -1,0 +1,20 @@
+"""Pure matching library of the DX Talent Hub: no Flask, no SQLAlchemy, no hub imports.
+
+The hub builds a `SkillSpace`, `ExpertRecord`s and a `NeedQuery` from its database, keeps a
+`CandidateIndex`, and calls `Ranker.rank`. Encoders (heavy) load lazily.
+"""
+
+from .encoders import DEFAULT_ENCODER, Encoder, content_hash, make_encoder
+from .index import CandidateIndex
+from .learn import LearnedWeights, fit_weights
+from .ranker import DEFAULT_WEIGHTS, DEFAULT_WEIGHTS_VERSION, Ranker
+from .types import (SIGNALS, STAGES, Commitment, ExpertRecord, Explanation, Filters, InferredSkill, Match,
+                    NeedQuery, RankResult, Rating)
+from .vectors import SkillSpace, expert_skill_matrix, infer_skills, item_matrix, need_skill_vector
+
+__all__ = [
+    "CandidateIndex", "Commitment", "DEFAULT_ENCODER", "DEFAULT_WEIGHTS", "DEFAULT_WEIGHTS_VERSION", "Encoder",
+    "ExpertRecord", "Explanation", "Filters", "InferredSkill", "LearnedWeights", "Match", "NeedQuery",
+    "RankResult", "Ranker", "Rating", "SIGNALS", "STAGES", "SkillSpace", "content_hash", "expert_skill_matrix",
+    "fit_weights", "infer_skills", "item_matrix", "make_encoder", "need_skill_vector",
+]

@@ -1,0 +1,263 @@
+"""Combine the signals: hard filters, a weighted sum, top-k and an explanation per result."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Mapping, Sequence
+
+import numpy as np
+
+from . import features
+from .index import CandidateIndex, _pref_bit
+from .types import SIGNALS, Explanation, Filters, InferredSkill, Match, NeedQuery, RankResult
+from .vectors import NeedSkills, infer_skills, need_skill_vector
+
+# Hand-set defaults, in the order an experienced municipal DX officer weighs a candidate:
+# - skill 0.35: the DSS levels are the most direct evidence that someone can do the work.
+# - availability 0.15: a great expert with no hours left is no help; hours are what the lists lacked.
+# - semantic 0.15: the text catches fields, contexts and roles the 49 items do not name.
+# - place 0.12: work style and distance decide whether on-site and resident work happens at all.
+# - record 0.12: past results count, but smoothed, so newcomers are not shut out.
+# - fee 0.06: a tie-breaker mostly; over-budget experts can be filtered out explicitly.
+# - type 0.05: X/D type is already mostly implied by the skills.
+DEFAULT_WEIGHTS: dict[str, float] = {
+    "skill": 0.35, "semantic": 0.15, "availability": 0.15, "place": 0.12,
+    "record": 0.12, "fee": 0.06, "type": 0.05,
+}
+DEFAULT_WEIGHTS_VERSION = "default-1"
+MAX_EXPLAINED_MATCHES = 12  # matched skills listed per result (gaps are always all listed)
+EXCLUSION_REASONS = ("inactive_or_unlisted", "no_remaining_hours", "unavailable_in_period", "work_style_impossible")
+FILTER_REASONS = ("prefecture", "scheme", "min_remaining_hours", "fee_over_budget")
+
+
+def resolve_weights(base: Mapping[str, float], override: Mapping[str, float] | None, has_text: bool) -> dict[str, float]:
+    """Merge a need's override over the base weights, drop semantic without text, sum to 1."""
+    merged = {name: float(base.get(name, 0.0)) for name in SIGNALS}
+    for name, value in (override or {}).items():
+        if name not in merged:
+            raise ValueError(f"unknown signal {name!r}; expected one of {', '.join(SIGNALS)}")
+        if value < 0:
+            raise ValueError(f"weight of {name!r} must be >= 0, got {value!r}")
+        merged[name] = float(value)
+    if not has_text:
+        merged["semantic"] = 0.0
+    total = sum(merged.values())
+    if total <= 0:
+        raise ValueError("at least one signal weight must be positive")
+    return {name: value / total for name, value in merged.items()}
+
+
+class Ranker:
+    """Rank the experts of a `CandidateIndex` for a need.
+
+    Parameters
+    ----------
+    weights : signal -> weight (e.g. learned ones); defaults to `DEFAULT_WEIGHTS`.
+    load_spreading : lambda >= 0; the score is multiplied by 1 / (1 + lambda * open contact requests).
+    item_matrix : the encoder's embeddings of the skill items (`vectors.item_matrix`); when given,
+        skills are inferred from the need's text vector unless the caller passes `inferred`.
+    weights_version : stored with every result so a shortlist can name the weights it used.
+    """
+
+    def __init__(self, weights: Mapping[str, float] | None = None, load_spreading: float = 0.0,
+                 item_matrix: np.ndarray | None = None, infer_top_n: int = 5, infer_threshold: float = 0.3,
+                 weights_version: str | None = None):
+        if load_spreading < 0:
+            raise ValueError(f"load_spreading must be >= 0, got {load_spreading!r}")
+        self.weights = dict(DEFAULT_WEIGHTS if weights is None else weights)
+        resolve_weights(self.weights, None, True)  # validate early
+        self.load_spreading = float(load_spreading)
+        self.item_matrix = item_matrix
+        self.infer_top_n = infer_top_n
+        self.infer_threshold = infer_threshold
+        self.weights_version = weights_version or (DEFAULT_WEIGHTS_VERSION if weights is None else "custom")
+
+    def infer(self, index: CandidateIndex, need: NeedQuery) -> list[InferredSkill]:
+        """Skills suggested by the need's text (empty without item matrix or text vector)."""
+        if self.item_matrix is None or need.text_vector is None:
+            return []
+        return infer_skills(index.space, need.text_vector, self.item_matrix,
+                            top_n=self.infer_top_n, threshold=self.infer_threshold)
+
+    def rank(self, index: CandidateIndex, need: NeedQuery, top_k: int = 10, filters: Filters | None = None,
+             inferred: Sequence[InferredSkill] | None = None) -> RankResult:
+        """Return the best `top_k` experts, best first; ties go to the lower expert id."""
+        if top_k < 1:
+            raise ValueError(f"top_k must be >= 1, got {top_k!r}")
+        filters = filters or Filters()
+        if inferred is None:
+            inferred = self.infer(index, need)
+        has_text = need.text_vector is not None and index.dim > 0
+        weights = resolve_weights(self.weights, need.weights, has_text)
+        col = index.column
+        start = need.start.toordinal()
+        end = need.end.toordinal() if need.end else start + features.OPEN_END_DAYS - 1
+
+        # Hard filters, each counted once, in order.
+        alive = col("alive")
+        excluded = dict.fromkeys(EXCLUSION_REASONS, 0)
+        mask = col("active").copy()
+        excluded["inactive_or_unlisted"] = int(np.count_nonzero(alive)) - int(np.count_nonzero(mask))
+        remaining, concurrent = features.remaining_hours(col("hours"), col("c_start"), col("c_end"),
+                                                         col("c_hours"), start, end)
+        mask = self._drop(mask, remaining > 0, excluded, "no_remaining_hours")
+        overlap = features.period_overlap(col("avail_from"), col("avail_until"), start, end)
+        mask = self._drop(mask, overlap > 0, excluded, "unavailable_in_period")
+        distance = (features.distance_km(col("lat"), col("lng"), need.lat, need.lng)
+                    if need.work_style != "remote" else np.full(index.n_rows, np.nan, dtype=np.float32))
+        pref_bit = _pref_bit(need.prefecture_code)
+        pref_reach = (col("travel_prefs") & pref_bit) != 0 if pref_bit else np.zeros(index.n_rows, dtype=bool)
+        place, possible = features.place(need.work_style, col("remote"), col("onsite"), col("resident"),
+                                         distance, col("reach_km"), pref_reach)
+        mask = self._drop(mask, possible, excluded, "work_style_impossible")
+
+        # User filters, counted apart.
+        filtered = dict.fromkeys(FILTER_REASONS, 0)
+        if filters.prefectures is not None:
+            bits = 0
+            for code in filters.prefectures:
+                bits |= _pref_bit(code)
+            mask = self._drop(mask, (col("home_pref") & bits) != 0, filtered, "prefecture")
+        scheme_set = filters.schemes if filters.schemes is not None else need.schemes
+        if scheme_set:
+            mask = self._drop(mask, (col("schemes") & index.scheme_bits(scheme_set)) != 0, filtered, "scheme")
+        if filters.min_remaining_hours is not None:
+            mask = self._drop(mask, remaining >= filters.min_remaining_hours, filtered, "min_remaining_hours")
+        fee_hour = col("fee_amount") / features.hours_per_unit(col("fee_unit"), need.hours_per_month)
+        budget_hour = features.per_hour(need.budget_max, need.budget_unit, need.hours_per_month)
+        if filters.fee_within_budget and budget_hour is not None:
+            mask = self._drop(mask, ~(fee_hour > budget_hour), filtered, "fee_over_budget")
+
+        rows = np.flatnonzero(mask)
+        considered = int(np.count_nonzero(alive))
+        skills_need = need_skill_vector(index.space, need, inferred)
+        if rows.size == 0:
+            return RankResult((), excluded, filtered, considered, weights, self.weights_version, index.version,
+                              tuple(inferred))
+
+        # Signals, only for the rows that passed (semantic reads the whole matrix: one BLAS pass is
+        # cheaper than gathering most of it).
+        active_cols = np.flatnonzero(skills_need.weights > 0)
+        sub_need = NeedSkills(skills_need.levels[active_cols], skills_need.weights[active_cols],
+                              skills_need.must[active_cols])
+        stage_ind = index.stage_indicator(need.stages)
+        field_ind = index.field_indicator(need.fields)
+        in_stages = col("stage_counts")[rows] @ stage_ind
+        in_fields = col("field_counts")[rows] @ field_ind
+        declared = col("stages_led")[rows] @ stage_ind + col("field_decl")[rows] @ field_ind
+        need_type = need.talent_type or index.space.leading_type(need.stages)
+        signals = {
+            "skill": features.skill(index.skills[np.ix_(rows, active_cols)], sub_need),
+            "semantic": (features.semantic(index.embeddings, need.text_vector)[rows] if has_text
+                         else np.zeros(rows.size, dtype=np.float32)),
+            "availability": features.availability(remaining[rows], need.hours_per_month, overlap[rows],
+                                                  col("stale")[rows]),
+            "place": place[rows],
+            "record": features.record(col("n_ratings")[rows], col("sum_ratings")[rows], col("n_rehire")[rows],
+                                      col("n_rehire_yes")[rows], in_stages + in_fields + 0.5 * declared),
+            "fee": features.fee(fee_hour[rows], budget_hour),
+            "type": features.talent_type(col("type_bits")[rows], need_type),
+        }
+        score = np.zeros(rows.size, dtype=np.float32)
+        for name, values in signals.items():
+            if weights[name]:
+                score += np.float32(weights[name]) * values
+        if self.load_spreading:
+            score /= 1.0 + np.float32(self.load_spreading) * col("open_requests")[rows]
+
+        top = top_k_positions(score, col("ids")[rows], top_k)
+        matches = []
+        for pos in top:
+            row = int(rows[pos])
+            explanation = self._explain(index, need, row, skills_need, remaining[row], int(concurrent[row]),
+                                        float(distance[row]), bool(pref_reach[row]), fee_hour[row], budget_hour,
+                                        float(in_stages[pos]), float(in_fields[pos]), need_type)
+            matches.append(Match(int(col("ids")[row]), index.external_ids[row], float(score[pos]),
+                                 {name: float(values[pos]) for name, values in signals.items()}, explanation))
+        return RankResult(tuple(matches), excluded, filtered, considered, weights, self.weights_version,
+                          index.version, tuple(inferred))
+
+    @staticmethod
+    def _drop(mask: np.ndarray, keep: np.ndarray, counts: dict[str, int], reason: str) -> np.ndarray:
+        new = mask & keep
+        counts[reason] += int(np.count_nonzero(mask)) - int(np.count_nonzero(new))
+        return new
+
+    @staticmethod
+    def _explain(index: CandidateIndex, need: NeedQuery, row: int, req: NeedSkills, remaining: float,
+                 concurrent: int, distance: float, pref_reach: bool, fee_hour: float, budget_hour: float | None,
+                 in_stages: float, in_fields: float, need_type: str | None) -> Explanation:
+        col = index.column
+        levels = index.skills[row]
+        asked = np.flatnonzero(req.weights > 0)
+        asked = asked[np.lexsort((asked, -req.weights[asked]))]  # heaviest first
+        item_ids = index.space.item_ids
+        matched, gaps = [], []
+        for j in asked:
+            have, want = int(round(float(levels[j]))), int(round(float(req.levels[j])))
+            if levels[j] >= req.levels[j]:
+                matched.append((item_ids[j], have, want))
+            else:
+                gaps.append((item_ids[j], have, want, bool(req.must[j])))
+        n = float(col("n_ratings")[row])
+        total = float(col("sum_ratings")[row])
+        answers = float(col("n_rehire")[row])
+        fee = None if np.isnan(fee_hour) else float(fee_hour)
+        status = "unknown" if fee is None or budget_hour is None else ("within" if fee <= budget_hour else "over")
+        bits, want_bits = int(col("type_bits")[row]), features.TYPE_BITS.get(need_type or "", 0)
+        type_match = ("unspecified" if not want_bits else "match" if bits & want_bits == want_bits
+                      else "partial" if bits & want_bits else "mismatch")
+        return Explanation(
+            matched_skills=tuple(matched[:MAX_EXPLAINED_MATCHES]), gaps=tuple(gaps),
+            remaining_hours=float(remaining), needed_hours=float(need.hours_per_month),
+            concurrent_commitments=concurrent,
+            work_style=work_style_codes(need.work_style, bool(col("remote")[row]),
+                                        bool(col("onsite")[row] or col("resident")[row]),
+                                        bool(col("resident")[row]), distance, float(col("reach_km")[row]), pref_reach),
+            distance_km=None if np.isnan(distance) else distance,
+            rating_mean=total / n if n else None, rating_count=int(n),
+            rating_smoothed=float(features.smoothed_rating(np.float32(n), np.float32(total))),
+            would_rehire_rate=float(col("n_rehire_yes")[row]) / answers if answers else None,
+            completed_in_stages=int(in_stages), completed_in_fields=int(in_fields),
+            fee_per_hour=fee, budget_per_hour=budget_hour, fee_status=status, type_match=type_match,
+            availability_stale=bool(col("stale")[row]), open_contact_requests=int(col("open_requests")[row]))
+
+
+def work_style_codes(style: str, remote: bool, onsite: bool, resident: bool, distance: float, reach: float,
+                     pref_reach: bool) -> tuple[str, ...]:
+    """Codes saying how the expert fits the need's work style (the hub translates them)."""
+    def onsite_code() -> str:
+        if not onsite:
+            return "onsite_not_willing"
+        if not np.isnan(distance) and distance <= reach:
+            return "onsite_within_reach"
+        if pref_reach:
+            return "onsite_prefecture_in_reach"
+        return "onsite_distance_unknown" if np.isnan(distance) else "onsite_beyond_reach"
+    if style == "remote":
+        return ("remote_ok",)
+    if style == "onsite":
+        return (onsite_code(),)
+    if style == "resident":
+        return ("resident_ok",)
+    return (("remote_ok",) if remote else ("remote_not_willing",)) + (onsite_code(),)
+
+
+def top_k_positions(score: np.ndarray, ids: np.ndarray, k: int) -> np.ndarray:
+    """Positions of the k best scores, best first; equal scores go to the lower id.
+
+    argpartition finds the k-th best score; every row tying with it is kept so the id tie-break
+    is exact, then only that short list is sorted.
+    """
+    if score.size > k:
+        kth = np.partition(score, score.size - k)[score.size - k]
+        candidates = np.flatnonzero(score >= kth)
+    else:
+        candidates = np.arange(score.size)
+    order = np.lexsort((ids[candidates], -score[candidates]))[:k]
+    return candidates[order]
+
+
+def need_end_or_default(need: NeedQuery):
+    """The last day the matcher looks at for a need (a year when open-ended)."""
+    return need.end or need.start + timedelta(days=features.OPEN_END_DAYS - 1)

@@ -1,0 +1,234 @@
+"""Plain, frozen data passed between the hub and the matcher.
+
+The hub turns database rows into these; the matcher never sees an ORM object. Everything that
+leaves the matcher (`Match`, `Explanation`, `RankResult`) is codes and numbers, never UI text.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any, Literal, Mapping
+
+import numpy as np
+
+TalentType = Literal["X", "D", "XD"]
+WorkStyle = Literal["remote", "hybrid", "onsite", "resident"]
+FeeUnit = Literal["hour", "day", "month"]
+
+STAGES: tuple[str, ...] = (
+    "awareness", "problem_identification", "business_model", "product_planning",
+    "development", "operations", "ux_operations", "adoption",
+)
+SIGNALS: tuple[str, ...] = ("skill", "semantic", "availability", "place", "record", "fee", "type")
+
+
+@dataclass(frozen=True)
+class Commitment:
+    """An engagement that consumes the expert's hours while it runs (end None = open-ended)."""
+
+    start: date
+    end: date | None
+    hours_per_month: float
+    organization: str = ""
+
+
+@dataclass(frozen=True)
+class Rating:
+    """One evaluation after an engagement: overall 1-5 and would-rehire (None = not answered)."""
+
+    overall: float
+    would_rehire: bool | None = None
+
+
+@dataclass(frozen=True)
+class ExpertRecord:
+    """One expert as the matcher sees it.
+
+    `max_travel_km` None means the expert stated no distance; the matcher then assumes
+    `features.DEFAULT_REACH_KM`. `travel_prefectures` (two-digit JIS codes) are reachable in full.
+    """
+
+    id: int
+    external_id: str
+    talent_type: TalentType
+    skills: Mapping[str, int]
+    verified_skills: Mapping[str, float] = field(default_factory=dict)
+    lat: float | None = None
+    lng: float | None = None
+    prefecture_code: str | None = None
+    remote: bool = True
+    onsite: bool = False
+    resident: bool = False
+    max_travel_km: float | None = None
+    travel_prefectures: frozenset[str] = frozenset()
+    hours_per_month: float = 0.0
+    commitments: tuple[Commitment, ...] = ()
+    available_from: date | None = None
+    available_until: date | None = None
+    fee_unit: FeeUnit | None = None
+    fee_amount: float | None = None
+    schemes: frozenset[str] = frozenset()
+    listed: bool = True
+    active: bool = True
+    ratings: tuple[Rating, ...] = ()
+    completed_stage_counts: Mapping[str, int] = field(default_factory=dict)
+    completed_field_counts: Mapping[str, int] = field(default_factory=dict)
+    fields: frozenset[str] = frozenset()
+    stages_led: frozenset[str] = frozenset()
+    open_contact_requests: int = 0
+    availability_stale: bool = False
+
+
+@dataclass(frozen=True, eq=False)
+class NeedQuery:
+    """A need as the matcher sees it.
+
+    `required` are must-haves (item -> minimum level), `nice_to_have` lower-weight wishes.
+    `skill_weights` optionally overrides the weight of an explicit item. `talent_type` None means
+    "derive from the stages". `weights` overrides signal weights for this need only.
+    `text_vector` is the stored embedding of title + description (kind="query"), or None.
+    """
+
+    required: Mapping[str, int] = field(default_factory=dict)
+    nice_to_have: Mapping[str, int] = field(default_factory=dict)
+    skill_weights: Mapping[str, float] | None = None
+    stages: tuple[str, ...] = ()
+    fields: tuple[str, ...] = ()
+    talent_type: TalentType | None = None
+    work_style: WorkStyle = "remote"
+    lat: float | None = None
+    lng: float | None = None
+    prefecture_code: str | None = None
+    hours_per_month: float = 20.0
+    start: date = date(2026, 4, 1)
+    end: date | None = None
+    budget_unit: FeeUnit | None = None
+    budget_max: float | None = None
+    schemes: frozenset[str] | None = None
+    text_vector: np.ndarray | None = None
+    weights: Mapping[str, float] | None = None
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Optional user filters; what they exclude is counted apart from the hard filters.
+
+    `fee_within_budget` keeps experts whose fee is unknown (unknown is not over budget).
+    """
+
+    prefectures: frozenset[str] | None = None
+    min_remaining_hours: float | None = None
+    fee_within_budget: bool = False
+    schemes: frozenset[str] | None = None
+
+
+@dataclass(frozen=True)
+class InferredSkill:
+    """A skill item suggested from the need's text, with its cosine similarity."""
+
+    item_id: str
+    similarity: float
+
+
+def _num(value: float | None, digits: int = 4) -> float | None:
+    """Round for JSON; NaN and infinities become None so the dict stays JSON-safe."""
+    if value is None:
+        return None
+    value = float(value)
+    if not math.isfinite(value):
+        return None
+    return round(value, digits)
+
+
+@dataclass(frozen=True)
+class Explanation:
+    """Why an expert got their score: codes and numbers the hub translates.
+
+    `gaps` are exactly the items whose shortfall lowered the skill signal.
+    `fee_status` is "within", "over" or "unknown"; `work_style` holds codes such as
+    "remote_ok", "onsite_within_reach", "resident_ok", "remote_only_for_hybrid".
+    """
+
+    matched_skills: tuple[tuple[str, int, int], ...]
+    gaps: tuple[tuple[str, int, int, bool], ...]
+    remaining_hours: float
+    needed_hours: float
+    concurrent_commitments: int
+    work_style: tuple[str, ...]
+    distance_km: float | None
+    rating_mean: float | None
+    rating_count: int
+    rating_smoothed: float
+    would_rehire_rate: float | None
+    completed_in_stages: int
+    completed_in_fields: int
+    fee_per_hour: float | None
+    budget_per_hour: float | None
+    fee_status: str
+    type_match: str
+    availability_stale: bool
+    open_contact_requests: int
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return a JSON-safe dict (lists, not tuples; None for unknown numbers)."""
+        return {
+            "matched_skills": [{"item": i, "level": lv, "required": rq} for i, lv, rq in self.matched_skills],
+            "gaps": [{"item": i, "level": lv, "required": rq, "must": m} for i, lv, rq, m in self.gaps],
+            "remaining_hours": _num(self.remaining_hours, 1),
+            "needed_hours": _num(self.needed_hours, 1),
+            "concurrent_commitments": self.concurrent_commitments,
+            "work_style": list(self.work_style),
+            "distance_km": _num(self.distance_km, 1),
+            "rating": {"mean": _num(self.rating_mean, 2), "count": self.rating_count,
+                       "smoothed": _num(self.rating_smoothed, 2),
+                       "would_rehire_rate": _num(self.would_rehire_rate, 2)},
+            "completed_in_stages": self.completed_in_stages,
+            "completed_in_fields": self.completed_in_fields,
+            "fee": {"per_hour": _num(self.fee_per_hour, 0), "budget_per_hour": _num(self.budget_per_hour, 0),
+                    "status": self.fee_status},
+            "type_match": self.type_match,
+            "availability_stale": self.availability_stale,
+            "open_contact_requests": self.open_contact_requests,
+        }
+
+
+@dataclass(frozen=True)
+class Match:
+    """One ranked expert: score, every signal, and the explanation."""
+
+    expert_id: int
+    external_id: str
+    score: float
+    signals: dict[str, float]
+    explanation: Explanation
+
+    def as_dict(self) -> dict[str, Any]:
+        """Return the shape of `flask --app app match --json` (DESIGN.md)."""
+        return {"external_id": self.external_id, "score": round(float(self.score), 4),
+                "signals": {k: round(float(v), 4) for k, v in self.signals.items()},
+                "explanation": self.explanation.to_dict()}
+
+
+@dataclass(frozen=True)
+class RankResult:
+    """The answer of one ranking, with everything needed to show later why A came before B.
+
+    `excluded` counts hard-filter exclusions by reason, `filtered` the user filters' exclusions;
+    `considered` is the number of live experts looked at. `weights` are the weights actually used
+    (semantic dropped and the rest renormalised when the need has no text vector).
+    """
+
+    matches: tuple[Match, ...]
+    excluded: dict[str, int]
+    filtered: dict[str, int]
+    considered: int
+    weights: dict[str, float]
+    weights_version: str
+    index_version: str
+    inferred: tuple[InferredSkill, ...] = ()
+
+    def as_dicts(self) -> list[dict[str, Any]]:
+        """Return the `match --json` array, best first."""
+        return [m.as_dict() for m in self.matches]

@@ -1,0 +1,182 @@
+"""DSS skill vectors for experts and needs, over a fixed axis of skill items.
+
+The hub builds the `SkillSpace` from its taxonomy; the matcher only sees ids, texts and numbers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Iterable, Mapping, NamedTuple, Sequence
+
+import numpy as np
+
+from .types import ExpertRecord, InferredSkill, NeedQuery
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .encoders import Encoder
+
+MAX_LEVEL = 4
+# Weight of one explicit must-have item relative to a nice-to-have (1.0): a missing must-have
+# should cost about three missing wishes.
+MUST_WEIGHT = 3.0
+NICE_WEIGHT = 1.0
+# Stage priors are hints, not demands: their items get level 2 ("can do with some support")
+# and a weight that sums to at most ~1.5 over a stage, so one explicit must-have outweighs them.
+PRIOR_LEVEL = 2
+PRIOR_FACTOR = 1.5
+# Inferred items are weaker than priors: they come from text similarity and may be wrong.
+INFERRED_LEVEL = 2
+INFERRED_WEIGHT = 0.6
+
+
+@dataclass(frozen=True)
+class SkillSpace:
+    """The skill axis and what the matcher needs to know about it.
+
+    item_ids : item ids in axis order (DSS: 49 items).
+    texts : item id -> texts for inference (e.g. (ja, en)); each is embedded and averaged.
+    stage_priors : stage -> {item id: weight}; weights are relative within a stage.
+    stage_leading_types : stage -> "X", "D" or None.
+    """
+
+    item_ids: tuple[str, ...]
+    texts: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    stage_priors: Mapping[str, Mapping[str, float]] = field(default_factory=dict)
+    stage_leading_types: Mapping[str, str | None] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if len(set(self.item_ids)) != len(self.item_ids):
+            raise ValueError("SkillSpace.item_ids has duplicates")
+        object.__setattr__(self, "_positions", {item: i for i, item in enumerate(self.item_ids)})
+
+    @property
+    def n_items(self) -> int:
+        return len(self.item_ids)
+
+    def position(self, item_id: str) -> int:
+        """Return the column of an item; KeyError names unknown items."""
+        try:
+            return self._positions[item_id]  # type: ignore[attr-defined]
+        except KeyError:
+            raise KeyError(f"unknown skill item {item_id!r}") from None
+
+    def leading_type(self, stages: Iterable[str]) -> str | None:
+        """Return the type most of the stages call for ("XD" on a tie, None when no stage has one)."""
+        types = [self.stage_leading_types.get(s) for s in stages]
+        x, d = types.count("X"), types.count("D")
+        if x == d == 0:
+            return None
+        return "X" if x > d else "D" if d > x else "XD"
+
+
+class NeedSkills(NamedTuple):
+    """Required level, weight and must-have flag per item of the axis (float32, float32, bool)."""
+
+    levels: np.ndarray
+    weights: np.ndarray
+    must: np.ndarray
+
+
+def need_skill_vector(space: SkillSpace, need: NeedQuery,
+                      inferred: Sequence[InferredSkill] | Mapping[str, float] = ()) -> NeedSkills:
+    """Combine explicit skills, the stages' prior and inferred skills into one required vector.
+
+    Explicit items set their own level; prior and inferred items ask for level 2. Where sources
+    overlap the highest level and the highest weight win (evidence does not add up twice).
+    """
+    n = space.n_items
+    levels = np.zeros(n, dtype=np.float32)
+    weights = np.zeros(n, dtype=np.float32)
+    must = np.zeros(n, dtype=bool)
+
+    def put(item: str, level: float, weight: float) -> int:
+        j = space.position(item)
+        levels[j] = max(levels[j], min(float(level), MAX_LEVEL))
+        weights[j] = max(weights[j], weight)
+        return j
+
+    for stage in need.stages:
+        prior = space.stage_priors.get(stage, {})
+        total = sum(prior.values()) or 1.0
+        for item, w in prior.items():
+            put(item, PRIOR_LEVEL, PRIOR_FACTOR * w / total)
+    pairs = inferred.items() if isinstance(inferred, Mapping) else ((s.item_id, s.similarity) for s in inferred)
+    for item, sim in pairs:
+        put(item, INFERRED_LEVEL, INFERRED_WEIGHT * float(np.clip(sim, 0.0, 1.0)) ** 0.5)
+    overrides = need.skill_weights or {}
+    for item, level in need.nice_to_have.items():
+        if level > 0:
+            j = space.position(item)
+            levels[j] = min(float(level), MAX_LEVEL)  # explicit level beats a prior's guess
+            weights[j] = max(weights[j], overrides.get(item, NICE_WEIGHT))
+    for item, level in need.required.items():
+        if level > 0:
+            j = space.position(item)
+            levels[j] = min(float(level), MAX_LEVEL)
+            weights[j] = overrides.get(item, MUST_WEIGHT)
+            must[j] = True
+    weights[levels <= 0] = 0.0
+    return NeedSkills(levels, weights, must)
+
+
+def expert_skill_matrix(space: SkillSpace, experts: Sequence[ExpertRecord]) -> np.ndarray:
+    """Return skill levels (N, n_items) float32; items outside the space are ignored.
+
+    A skill verified by an engagement (`verified_skills`) counts at its verified level when that is
+    higher, so evaluations can raise what a profile claims.
+    """
+    matrix = np.zeros((len(experts), space.n_items), dtype=np.float32)
+    for row, expert in enumerate(experts):
+        expert_skill_row(space, expert, out=matrix[row])
+    return matrix
+
+
+def expert_skill_row(space: SkillSpace, expert: ExpertRecord, out: np.ndarray | None = None) -> np.ndarray:
+    """Fill (or return) one expert's skill row."""
+    row = np.zeros(space.n_items, dtype=np.float32) if out is None else out
+    row[:] = 0.0
+    positions = space._positions  # type: ignore[attr-defined]
+    for item, level in expert.skills.items():
+        j = positions.get(item)
+        if j is not None:
+            row[j] = min(max(float(level), 0.0), MAX_LEVEL)
+    for item, level in expert.verified_skills.items():
+        j = positions.get(item)
+        if j is not None:
+            row[j] = max(row[j], min(float(level), MAX_LEVEL))
+    return row
+
+
+def item_matrix(space: SkillSpace, encoder: "Encoder") -> np.ndarray:
+    """Embed every item's texts (kind="document") and average them per item, re-normalised.
+
+    Compute once per encoder and pass to `infer_skills`.
+    """
+    texts: list[str] = []
+    owners: list[int] = []
+    for j, item in enumerate(space.item_ids):
+        for text in space.texts.get(item, ()) or (item,):
+            texts.append(text)
+            owners.append(j)
+    vectors = encoder.encode(texts, kind="document")
+    out = np.zeros((space.n_items, vectors.shape[1]), dtype=np.float32)
+    np.add.at(out, np.asarray(owners), vectors)
+    norms = np.linalg.norm(out, axis=1, keepdims=True)
+    return (out / np.maximum(norms, 1e-12)).astype(np.float32)
+
+
+def infer_skills(space: SkillSpace, text_vector: np.ndarray | None, items: np.ndarray,
+                 top_n: int = 5, threshold: float = 0.3, margin: float = 0.15) -> list[InferredSkill]:
+    """Suggest the items most similar to a need's text.
+
+    Keeps at most `top_n` items whose cosine is at least `threshold` and within `margin` of the
+    best one: similarity scales differ between encoders, so the relative cut keeps weak
+    tail items out when one item clearly fits.
+    """
+    if text_vector is None or top_n <= 0:
+        return []
+    sims = items @ np.asarray(text_vector, dtype=np.float32)
+    order = np.lexsort((np.arange(sims.size), -sims))[:top_n]
+    best = float(sims[order[0]]) if order.size else 0.0
+    return [InferredSkill(space.item_ids[j], float(sims[j])) for j in order
+            if sims[j] >= threshold and sims[j] >= best - margin]
