@@ -36,6 +36,10 @@ def create_app(config: dict | None = None) -> Flask:
     login_manager.init_app(app)
 
     from hub import cli, errors, views
+    from hub.services.matching import MatchingEngine
+    app.extensions["hub.matcher"] = MatchingEngine(
+        app.extensions["hub.taxonomy"], app.config["EMBEDDING_BACKEND"], app.config["EMBEDDING_MODEL_PATH"],
+        stale_days=app.config["AVAILABILITY_STALE_DAYS"], load_spreading=app.config["MATCH_LOAD_SPREADING"])
     errors.init_app(app)
     views.init_app(app)
     cli.init_app(app)

@@ -10,6 +10,8 @@ DEFAULTS: dict = {
     "AUTO_MIGRATE": None,
     "EMBEDDING_MODEL_PATH": None,
     "MATCH_TOP_K": 10,
+    # Lowers experts with many open contact requests so the same few are not first everywhere.
+    "MATCH_LOAD_SPREADING": 0.15,
     "BABEL_DEFAULT_LOCALE": "ja",
     "LANGUAGES": ("ja", "en"),
     "MAIL_SERVER": None,
