@@ -6,6 +6,7 @@ import os
 import secrets
 
 from flask import Flask, request, session
+from flask_babel import get_locale
 from flask_login import current_user
 
 import skill_taxonomy
@@ -33,9 +34,10 @@ def create_app(config: dict | None = None) -> Flask:
         migrate.ensure_current(app.extensions["hub.engine"])
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
+    app.jinja_env.globals["get_locale"] = get_locale
     login_manager.init_app(app)
 
-    from hub import cli, errors, views
+    from hub import auth, cli, errors, views  # noqa: F401  (auth registers the user loader)
     from hub.services.matching import MatchingEngine
     app.extensions["hub.matcher"] = MatchingEngine(
         app.extensions["hub.taxonomy"], app.config["EMBEDDING_BACKEND"], app.config["EMBEDDING_MODEL_PATH"],

@@ -42,6 +42,17 @@ class User(Base):
     organization: Mapped["Organization | None"] = relationship(back_populates="staff")  # noqa: F821
     expert: Mapped["ExpertProfile | None"] = relationship(back_populates="user")
 
+    # The session-user protocol Flask-Login expects, by duck typing so models stay free of Flask.
+    is_authenticated = True
+    is_anonymous = False
+
+    def get_id(self) -> str:
+        return str(self.id)
+
+    @property
+    def is_approved(self) -> bool:
+        return self.approved_at is not None
+
 
 class ExpertProfile(Base):
     __tablename__ = "expert_profile"

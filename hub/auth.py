@@ -1,0 +1,33 @@
+"""Who is signed in, and the permission checks views share."""
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+
+from flask import abort
+from flask_login import current_user, login_required
+
+from hub.db import get_session
+from hub.extensions import login_manager
+from hub.models import User
+
+
+@login_manager.user_loader
+def load_user(user_id: str) -> User | None:
+    user = get_session().get(User, int(user_id)) if user_id.isdigit() else None
+    return user if user is not None and user.is_active else None
+
+
+def roles_required(*roles: str) -> Callable:
+    """Allow only signed-in users with one of `roles` (staff must also be approved)."""
+    def decorator(view: Callable) -> Callable:
+        @wraps(view)
+        @login_required
+        def wrapped(*args, **kwargs):
+            if current_user.role not in roles:
+                abort(403)
+            if current_user.role in ("org_staff", "bureau_staff") and not current_user.is_approved:
+                abort(403, description="Your account is waiting for approval.")
+            return view(*args, **kwargs)
+        return wrapped
+    return decorator
