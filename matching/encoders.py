@@ -154,10 +154,12 @@ class E5Encoder:
 class SentenceTransformerEncoder:
     """A local sentence-transformers folder, loaded offline; the model's own query/document prompts apply."""
 
-    def __init__(self, model_path: str | os.PathLike, batch_size: int = 32):
+    def __init__(self, model_path: str | os.PathLike, batch_size: int = 32, name: str | None = None):
         self.model_path = str(model_path)
         self.batch_size = batch_size
-        self.name = "st:" + os.path.basename(os.path.normpath(self.model_path))
+        # The name keys stored embeddings: the last two path parts tell "pkg/model" folders apart.
+        parts = os.path.normpath(self.model_path).split(os.sep)
+        self.name = name or "st:" + "/".join(parts[-2:])
         self._model = None
 
     def _load(self):
