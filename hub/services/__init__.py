@@ -1,0 +1,1 @@
+"""Use cases over the database: each takes a Session, flushes, and leaves the commit to its caller."""

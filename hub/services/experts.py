@@ -1,0 +1,163 @@
+"""Create and update expert profiles from plain, already validated data (imports and web forms alike)."""
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass, field
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from hub.gazetteer import Gazetteer, load_gazetteer
+from hub.models import (Engagement, EngagementField, EngagementStage, Evaluation, ExpertField, ExpertProfile,
+                        ExpertRole, ExpertScheme, ExpertSkill, ExpertStage, ExpertTravelPrefecture)
+from hub.services.organizations import LocalGovernments
+
+
+@dataclass
+class EngagementData:
+    """One past or current engagement of an expert, as the interchange format describes it."""
+
+    org_lg_code: str
+    title: str
+    start: date
+    hours_per_month: int
+    status: str  # "active" or "completed"
+    stages: list[str] = field(default_factory=list)
+    fields: list[str] = field(default_factory=list)
+    role: str = ""
+    contribution: str = ""
+    end: date | None = None
+    rating: float | None = None
+    would_rehire: bool | None = None
+
+
+@dataclass
+class ExpertData:
+    """Everything an expert declares, independent of where it came from (JSONL, CSV, a web form)."""
+
+    external_id: str
+    name: str
+    talent_type: str
+    email: str | None = None
+    roles: list[str] = field(default_factory=list)
+    skills: dict[str, int] = field(default_factory=dict)
+    bio: str = ""
+    fields: list[str] = field(default_factory=list)
+    stages_led: list[str] = field(default_factory=list)
+    home_lg_code: str | None = None
+    remote: bool = True
+    onsite: bool = False
+    resident: bool = False
+    max_travel_km: int | None = None
+    travel_prefectures: list[str] = field(default_factory=list)
+    hours_per_month: int = 0
+    available_from: date | None = None
+    available_until: date | None = None
+    fee_unit: str | None = None
+    fee_amount: int | None = None
+    fee_negotiable: bool = True
+    schemes: list[str] = field(default_factory=list)
+    # None leaves the imported history alone (a web form edits the profile only); a list replaces it.
+    engagements: list[EngagementData] | None = None
+
+
+def _replace_ids(current: list, wanted: list[str], attr: str, make) -> None:
+    """Make a child collection hold exactly `wanted` ids, keeping rows that stay (no delete + re-insert)."""
+    keep = set(wanted)
+    current[:] = [row for row in current if getattr(row, attr) in keep]
+    have = {getattr(row, attr) for row in current}
+    current.extend(make(value) for value in dict.fromkeys(wanted) if value not in have)
+
+
+def apply_expert(session: Session, expert: ExpertProfile | None, data: ExpertData, *,
+                 organizations: LocalGovernments | None = None,
+                 gazetteer: Gazetteer | None = None) -> ExpertProfile:
+    """Create a profile (expert None) or update one so that it says exactly what `data` says.
+
+    Skills keep their verification source and ratings when only the level changes. When
+    `data.engagements` is a list, the expert's imported engagements (source "import") are
+    replaced by it; engagements that came from needs or dispatches are never touched, and an
+    incoming one equal to such an engagement (same organization, start and title) is skipped.
+    Pass `organizations` to share one lg_code cache across many calls (bulk imports). Flushes nothing:
+    callers that need ids flush.
+    """
+    gazetteer = gazetteer or load_gazetteer()
+    if expert is None:
+        expert = ExpertProfile(external_id=data.external_id)
+        session.add(expert)
+    expert.name = data.name
+    expert.email = data.email
+    expert.talent_type = data.talent_type
+    expert.bio = data.bio
+    expert.home_lg_code = data.home_lg_code
+    place = gazetteer.by_code(data.home_lg_code) if data.home_lg_code else None
+    expert.prefecture_code = place.prefecture_code if place else None
+    expert.remote, expert.onsite, expert.resident = data.remote, data.onsite, data.resident
+    expert.max_travel_km = data.max_travel_km
+    expert.hours_per_month = data.hours_per_month
+    expert.available_from, expert.available_until = data.available_from, data.available_until
+    expert.fee_unit, expert.fee_amount = data.fee_unit, data.fee_amount
+    expert.fee_negotiable = data.fee_negotiable
+
+    by_skill = {row.skill_id: row for row in expert.skills}
+    skills = []
+    for skill_id, level in data.skills.items():
+        row = by_skill.get(skill_id) or ExpertSkill(skill_id=skill_id, source="self", rating_count=0)
+        row.level = level
+        skills.append(row)
+    expert.skills = skills
+    _replace_ids(expert.roles, data.roles, "role_id", lambda v: ExpertRole(role_id=v))
+    _replace_ids(expert.fields, data.fields, "field_id", lambda v: ExpertField(field_id=v))
+    _replace_ids(expert.stages_led, data.stages_led, "stage_id", lambda v: ExpertStage(stage_id=v))
+    _replace_ids(expert.schemes, data.schemes, "scheme", lambda v: ExpertScheme(scheme=v))
+    _replace_ids(expert.travel_prefectures, data.travel_prefectures, "prefecture_code",
+                 lambda v: ExpertTravelPrefecture(prefecture_code=v))
+
+    if data.engagements is not None:
+        organizations = organizations or LocalGovernments(session, gazetteer)
+        kept = [e for e in expert.engagements if e.source != "import"]
+        seen = {(e.organization.lg_code if e.organization else None, e.start_date, e.title) for e in kept}
+        new = []
+        for item in data.engagements:
+            if (item.org_lg_code, item.start, item.title) in seen:
+                continue
+            new.append(_engagement(item, organizations))
+        expert.engagements = kept + new
+    return expert
+
+
+def _engagement(item: EngagementData, organizations: LocalGovernments) -> Engagement:
+    engagement = Engagement(
+        organization=organizations.get(item.org_lg_code), source="import", title=item.title, role=item.role,
+        contribution=item.contribution, start_date=item.start, end_date=item.end,
+        hours_per_month=item.hours_per_month, status=item.status,
+        stages=[EngagementStage(stage_id=s) for s in dict.fromkeys(item.stages)],
+        fields=[EngagementField(field_id=f) for f in dict.fromkeys(item.fields)])
+    if item.rating is not None:
+        engagement.evaluation = Evaluation(overall=item.rating, would_rehire=item.would_rehire, comment="")
+    return engagement
+
+
+def expert_text(expert: ExpertProfile) -> str:
+    """Return the text the matcher embeds for an expert: the bio and what their engagements were about."""
+    parts = [expert.bio.strip()] if expert.bio and expert.bio.strip() else []
+    for engagement in sorted(expert.engagements, key=lambda e: (e.start_date, e.id or 0)):
+        if engagement.status in ("proposed", "cancelled"):
+            continue
+        line = " / ".join(t.strip() for t in (engagement.title, engagement.role, engagement.contribution)
+                          if t and t.strip())
+        if line:
+            parts.append(line)
+    return "\n".join(parts)
+
+
+def generate_external_id(session: Session) -> str:
+    """Return a fresh external id for a web sign-up ("W" + 8 hex digits), unused so far.
+
+    Random rather than sequential so that two sign-ups at the same moment do not race for one id.
+    """
+    while True:
+        candidate = f"W{secrets.token_hex(4).upper()}"
+        if session.scalar(select(ExpertProfile.id).where(ExpertProfile.external_id == candidate)) is None:
+            return candidate
