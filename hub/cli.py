@@ -1,9 +1,16 @@
 """`flask --app app …` commands. They parse arguments, call a service, commit once, and report."""
 from __future__ import annotations
 
+import io
+import os
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
 import click
 from flask import Flask, current_app
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 
 from hub import migrate
 
@@ -30,5 +37,141 @@ def db_downgrade(revision: str) -> None:
     click.echo(f"Database at {revision}.", err=True)
 
 
+# -- import and export (docs/interchange.md) ---------------------------------------------------------------------
+
+PROGRESS_MIN_RECORDS = 2000  # without a terminal, report progress only for files this large
+
+
+def _prepare_database() -> None:
+    """Create or migrate the schema first, so each data command works on an empty database.
+
+    AUTO_MIGRATE False means the schema is managed elsewhere (the test suite creates it itself).
+    """
+    if current_app.config.get("AUTO_MIGRATE") is not False:
+        migrate.ensure_current(_engine())
+
+
+@contextmanager
+def _progress(total: int, label: str) -> Iterator[Callable[[int], None] | None]:
+    """Yield a callback advancing a bar on standard error: a live bar on a terminal, a line per tenth otherwise."""
+    if sys.stderr.isatty():
+        with click.progressbar(length=total, label=label, file=sys.stderr) as bar:
+            yield bar.update
+        return
+    if total < PROGRESS_MIN_RECORDS:
+        yield None
+        return
+    done = [0, 0]  # records done, tenths reported
+
+    def advance(n: int) -> None:
+        done[0] += n
+        if (tenth := done[0] * 10 // total) > done[1]:
+            done[1] = tenth
+            click.echo(f"{label}: {done[0]}/{total}", err=True)
+
+    yield advance
+
+
+def _run_import(path: Path, kind: str, file_format: str) -> None:
+    """Validate the whole file, apply it when no line is bad, commit once; exit 1 with the report otherwise."""
+    from hub.db import get_session
+    from hub.services import audit, interchange
+
+    _prepare_database()
+    taxonomy = current_app.extensions["hub.taxonomy"]
+    data = path.read_bytes()
+    if kind == "experts":
+        parsed = interchange.parse_experts(data, taxonomy, format=file_format)
+    else:
+        parsed = interchange.parse_needs(data, taxonomy)
+    if not parsed.ok:
+        for error in parsed.errors:
+            click.echo(str(error), err=True)
+        click.echo(f"{path.name}: {len(parsed.errors)} error(s); nothing was imported.", err=True)
+        sys.exit(1)
+    session = get_session()
+    apply = interchange.apply_experts if kind == "experts" else interchange.apply_needs
+    with _progress(len(parsed.records), f"Importing {kind}") as progress:
+        created, updated = apply(session, parsed.records, progress=progress)
+    audit.record(session, None, "import", "expert_profile" if kind == "experts" else "need", path.name,
+                 file=str(path), format=file_format, records=len(parsed.records), created=created, updated=updated)
+    session.commit()
+    click.echo(f"{path.name}: {len(parsed.records)} {kind}: {created} created, {updated} updated.", err=True)
+
+
+def _format_of(path: Path, given: str | None) -> str:
+    if given:
+        return given
+    suffix = path.suffix.lower()
+    if suffix in (".jsonl", ".ndjson", ".json"):
+        return "jsonl"
+    if suffix == ".csv":
+        return "csv"
+    raise click.UsageError(f"cannot tell the format of {path.name}; pass --format jsonl or --format csv")
+
+
+@click.command("import-experts")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--format", "file_format", type=click.Choice(["jsonl", "csv"]),
+              help="Input format (default: from the file name, .jsonl or .csv).")
+@with_appcontext
+def import_experts_command(file: Path, file_format: str | None) -> None:
+    """Import experts from FILE (JSONL or CSV); nothing is written when any line is bad."""
+    _run_import(file, "experts", _format_of(file, file_format))
+
+
+@click.command("import-needs")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@with_appcontext
+def import_needs_command(file: Path) -> None:
+    """Import needs from a JSONL FILE; nothing is written when any line is bad."""
+    _run_import(file, "needs", "jsonl")
+
+
+def _run_export(file: Path | None, kind: str) -> None:
+    from hub.db import get_session
+    from hub.services import interchange
+
+    _prepare_database()
+    session = get_session()
+    objects = interchange.export_experts(session) if kind == "experts" else interchange.export_needs(session)
+    if file is None:
+        stream = io.TextIOWrapper(click.get_binary_stream("stdout"), encoding="utf-8", newline="\n")
+        try:
+            count = interchange.write_jsonl(objects, stream)
+            stream.flush()
+        finally:
+            stream.detach()  # leave standard output open for whoever owns it
+    else:
+        partial = file.with_name(file.name + ".partial")
+        try:
+            with partial.open("w", encoding="utf-8", newline="\n") as stream:
+                count = interchange.write_jsonl(objects, stream)
+        except BaseException:
+            partial.unlink(missing_ok=True)
+            raise
+        os.replace(partial, file)  # a failed export never leaves half a file under the real name
+    session.rollback()
+    click.echo(f"Exported {count} {kind}{f' to {file}' if file else ''}.", err=True)
+
+
+@click.command("export-experts")
+@click.argument("file", required=False, type=click.Path(dir_okay=False, path_type=Path))
+@with_appcontext
+def export_experts_command(file: Path | None) -> None:
+    """Write every expert as JSONL to FILE, or to standard output (and nothing else there)."""
+    _run_export(file, "experts")
+
+
+@click.command("export-needs")
+@click.argument("file", required=False, type=click.Path(dir_okay=False, path_type=Path))
+@with_appcontext
+def export_needs_command(file: Path | None) -> None:
+    """Write every need as JSONL to FILE, or to standard output (and nothing else there)."""
+    _run_export(file, "needs")
+
+
 def init_app(app: Flask) -> None:
     app.cli.add_command(db_cli)
+    for command in (import_experts_command, import_needs_command, export_experts_command, export_needs_command):
+        app.cli.add_command(command)
