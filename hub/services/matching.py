@@ -38,7 +38,8 @@ def skill_space(taxonomy: Taxonomy) -> matching.SkillSpace:
         item_ids=tuple(taxonomy.item_ids),
         texts={item: (taxonomy.skill_text(item, "ja"), taxonomy.skill_text(item, "en"))
                for item in taxonomy.item_ids},
-        stage_priors={sid: dict(stage.prior) for sid, stage in taxonomy.stages.items()},
+        stage_priors={sid: {item: p.weight for item, p in stage.prior.items()}
+                      for sid, stage in taxonomy.stages.items()},
         stage_leading_types={sid: stage.leading_type for sid, stage in taxonomy.stages.items()},
     )
 
