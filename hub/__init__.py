@@ -25,6 +25,7 @@ def create_app(config: dict | None = None) -> Flask:
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = instance_secret(app.instance_path)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    logging.getLogger("alembic").setLevel(logging.WARNING)  # hub.migrate says what it migrates
 
     app.extensions["hub.taxonomy"] = skill_taxonomy.load()
     db.init_app(app)

@@ -171,7 +171,54 @@ def export_needs_command(file: Path | None) -> None:
     _run_export(file, "needs")
 
 
+# -- matcher: learned weights and embeddings ----------------------------------------------------------------------
+
+@click.command("train-ranker")
+@click.option("--seed", default=0, show_default=True, help="Random state of the cross-validation folds.")
+@with_appcontext
+def train_ranker_command(seed: int) -> None:
+    """Fit the signal weights from past outcomes and store them as a new version the ranker then uses."""
+    from hub.db import get_session
+    from hub.services.training import train_ranker
+
+    _prepare_database()
+    session = get_session()
+    try:
+        row, learned = train_ranker(session, random_state=seed)
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from None
+    session.commit()
+    click.echo(f"stored weights {row.version} from {learned.n_samples} outcomes ({learned.n_positive} positive)")
+    click.echo(f"cross-validated ROC AUC {learned.cv_auc_mean:.3f} ± {learned.cv_auc_std:.3f}")
+    for name, weight in sorted(learned.weights.items(), key=lambda kv: -kv[1]):
+        click.echo(f"  {name:<13} {weight:.3f}")
+
+
+@click.command("reembed")
+@with_appcontext
+def reembed_command() -> None:
+    """Compute the text embeddings that are missing or stale for the configured model, with progress."""
+    from sqlalchemy import select
+
+    from hub.db import get_session
+    from hub.models import ExpertProfile, Need
+    from hub.services.matching import expert_load_options
+
+    _prepare_database()
+    session = get_session()
+    engine = current_app.extensions["hub.matcher"]
+    experts = list(session.scalars(select(ExpertProfile).options(*expert_load_options()).order_by(ExpertProfile.id)))
+    click.echo(f"model {engine.encoder.name}: {len(experts)} experts", err=True)
+    with _progress(len(experts), "experts") as advance:
+        engine.expert_vectors(session, experts, progress=advance)
+    for need in session.scalars(select(Need).order_by(Need.id)):
+        engine.need_vector(session, need)
+    session.commit()
+    click.echo("embeddings up to date", err=True)
+
+
 def init_app(app: Flask) -> None:
     app.cli.add_command(db_cli)
-    for command in (import_experts_command, import_needs_command, export_experts_command, export_needs_command):
+    for command in (import_experts_command, import_needs_command, export_experts_command, export_needs_command,
+                    train_ranker_command, reembed_command):
         app.cli.add_command(command)

@@ -1,6 +1,7 @@
 """Run Alembic from the app: `flask db upgrade`, and first-run creation of the embedded database."""
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 from alembic import command
@@ -10,6 +11,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy.engine import Connection, Engine
 
 ROOT = Path(__file__).resolve().parent.parent
+log = logging.getLogger(__name__)
 
 
 def alembic_config(connection: Connection | None = None) -> Config:
@@ -22,11 +24,13 @@ def alembic_config(connection: Connection | None = None) -> Config:
 
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
+    log.info("migrating the database schema to %s", revision)
     with engine.begin() as connection:
         command.upgrade(alembic_config(connection), revision)
 
 
 def downgrade(engine: Engine, revision: str) -> None:
+    log.info("rolling the database schema back to %s", revision)
     with engine.begin() as connection:
         command.downgrade(alembic_config(connection), revision)
 

@@ -45,7 +45,7 @@ def skill_space(taxonomy: Taxonomy) -> matching.SkillSpace:
 
 
 # --- rows -> records ------------------------------------------------------------------------
-def _expert_options():
+def expert_load_options():
     return (selectinload(ExpertProfile.skills), selectinload(ExpertProfile.fields),
             selectinload(ExpertProfile.stages_led), selectinload(ExpertProfile.schemes),
             selectinload(ExpertProfile.travel_prefectures),
@@ -221,7 +221,7 @@ class MatchingEngine:
                 for e in experts]
 
     def _load_experts(self, session: Session, since: datetime | None) -> list[ExpertProfile]:
-        query = select(ExpertProfile).options(*_expert_options()).order_by(ExpertProfile.id)
+        query = select(ExpertProfile).options(*expert_load_options()).order_by(ExpertProfile.id)
         if since is not None:
             query = query.where(ExpertProfile.updated_at > since)
         return list(session.scalars(query))
@@ -288,7 +288,7 @@ class MatchingEngine:
         result = self.ranker(session, load_spreading).rank(index, query, top_k=top_k, filters=filters)
         ids = [m.expert_id for m in result.matches]
         experts = {e.id: e for e in session.scalars(
-            select(ExpertProfile).where(ExpertProfile.id.in_(ids)).options(*_expert_options()))} if ids else {}
+            select(ExpertProfile).where(ExpertProfile.id.in_(ids)).options(*expert_load_options()))} if ids else {}
         return MatchOutcome(result, experts, query)
 
 
