@@ -217,8 +217,38 @@ def reembed_command() -> None:
     click.echo("embeddings up to date", err=True)
 
 
+@click.command("demo")
+@click.option("--seed", type=int, default=None, help="Random seed (default: the fixed demo seed).")
+@click.option("--experts", "n_experts", type=click.IntRange(min=1), default=None, help="Experts (default 320).")
+@click.option("--needs", "n_needs", type=click.IntRange(min=5), default=None, help="Needs (default 64).")
+@with_appcontext
+def demo_command(seed: int | None, n_experts: int | None, n_needs: int | None) -> None:
+    """Fill an empty database with a realistic, reproducible Japanese demo data set (docs/demo.md)."""
+    import time
+
+    from hub import demo
+    from hub.db import get_session
+
+    _prepare_database()
+    session = get_session()
+    if not demo.is_empty(session):
+        click.echo("The database is not empty (it has experts, needs or users); the demo only fills an empty one.\n"
+                   "Point DATABASE_URL at a new database, or remove the SQLite file under instance/, and run again.",
+                   err=True)
+        sys.exit(1)
+    started = time.perf_counter()
+    counts = demo.load_demo(session, current_app.extensions["hub.taxonomy"],
+                            seed=demo.DEFAULT_SEED if seed is None else seed,
+                            n_experts=n_experts or demo.DEFAULT_EXPERTS, n_needs=n_needs or demo.DEFAULT_NEEDS)
+    session.commit()
+    for line in counts.lines():
+        click.echo(line, err=True)
+    click.echo(f"Demo loaded in {time.perf_counter() - started:.1f} s. Logins (password {demo.DEMO_PASSWORD}): "
+               + ", ".join(email for email, *_ in demo.LOGINS), err=True)
+
+
 def init_app(app: Flask) -> None:
     app.cli.add_command(db_cli)
     for command in (import_experts_command, import_needs_command, export_experts_command, export_needs_command,
-                    train_ranker_command, reembed_command):
+                    train_ranker_command, reembed_command, demo_command):
         app.cli.add_command(command)
