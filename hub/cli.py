@@ -136,12 +136,17 @@ def _run_export(file: Path | None, kind: str) -> None:
     session = get_session()
     objects = interchange.export_experts(session) if kind == "experts" else interchange.export_needs(session)
     if file is None:
-        stream = io.TextIOWrapper(click.get_binary_stream("stdout"), encoding="utf-8", newline="\n")
-        try:
-            count = interchange.write_jsonl(objects, stream)
-            stream.flush()
-        finally:
-            stream.detach()  # leave standard output open for whoever owns it
+        binary = getattr(sys.stdout, "buffer", None)
+        if binary is None:  # a text-only stream (some embedders): write text as it is
+            count = interchange.write_jsonl(objects, sys.stdout)
+        else:  # UTF-8 whatever the locale says, so a Japanese name never fails on a C locale
+            sys.stdout.flush()
+            stream = io.TextIOWrapper(binary, encoding="utf-8", newline="\n")
+            try:
+                count = interchange.write_jsonl(objects, stream)
+                stream.flush()
+            finally:
+                stream.detach()  # leave standard output open for whoever owns it
     else:
         partial = file.with_name(file.name + ".partial")
         try:
@@ -250,5 +255,42 @@ def demo_command(seed: int | None, n_experts: int | None, n_needs: int | None) -
 def init_app(app: Flask) -> None:
     app.cli.add_command(db_cli)
     for command in (import_experts_command, import_needs_command, export_experts_command, export_needs_command,
-                    train_ranker_command, reembed_command, demo_command):
+                    train_ranker_command, reembed_command, demo_command, match_command):
         app.cli.add_command(command)
+
+
+@click.command("match")
+@click.argument("need_external_id")
+@click.option("--top", type=click.IntRange(min=1), default=10, show_default=True, help="How many experts to list.")
+@click.option("--json", "as_json", is_flag=True, help="Print the JSON array of the API and nothing else.")
+@with_appcontext
+def match_command(need_external_id: str, top: int, as_json: bool) -> None:
+    """Rank the experts for the need NEED_EXTERNAL_ID, best first (logs go to standard error)."""
+    import json
+
+    from sqlalchemy import select
+
+    from hub.db import get_session
+    from hub.models import Need
+    from matching import SIGNALS
+
+    session = get_session()
+    need = session.scalar(select(Need).where(Need.external_id == need_external_id))
+    if need is None:
+        raise click.ClickException(f"no need with external id {need_external_id!r}")
+    outcome = current_app.extensions["hub.matcher"].rank(session, need, top_k=top)
+    session.commit()  # keeps a newly computed need embedding
+    result = outcome.result
+    if as_json:
+        click.echo(json.dumps(result.as_dicts(), ensure_ascii=False))
+        return
+    click.echo(f"{need.external_id}  {need.title}")
+    click.echo(f"considered {result.considered}; excluded "
+               + (", ".join(f"{k} {v}" for k, v in result.excluded.items() if v) or "none")
+               + "; filtered " + (", ".join(f"{k} {v}" for k, v in result.filtered.items() if v) or "none"))
+    names = {e.id: e.name for e in outcome.experts.values()}
+    header = f"{'#':>3}  {'expert':<12} {'name':<16} {'score':>6}  " + " ".join(f"{s[:5]:>5}" for s in SIGNALS)
+    click.echo(header)
+    for rank, m in enumerate(result.matches, 1):
+        click.echo(f"{rank:>3}  {m.external_id:<12} {names.get(m.expert_id, ''):<16} {m.score:>6.3f}  "
+                   + " ".join(f"{m.signals[s]:>5.2f}" for s in SIGNALS))
