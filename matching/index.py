@@ -81,7 +81,8 @@ class CandidateIndex:
         self._cap, self._k = capacity, k
         for name, dtype in self._SCALARS.items():
             setattr(self, "_" + name, np.zeros(capacity, dtype=dtype))
-        self._skills = np.zeros((capacity, self.space.n_items), dtype=np.float32)
+        # Column-major: a need reads a handful of item columns for all rows, which is then contiguous.
+        self._skills = np.zeros((capacity, self.space.n_items), dtype=np.float32, order="F")
         self._emb = np.zeros((capacity, self.dim), dtype=np.float32)
         self._c_start = np.full((capacity, k), _NO_DATE_HIGH, dtype=np.int32)
         self._c_end = np.full((capacity, k), _NO_DATE_LOW, dtype=np.int32)
@@ -108,7 +109,7 @@ class CandidateIndex:
             old = getattr(self, name)
             cols = {"_c_start": k, "_c_end": k, "_c_hours": k, "_field_counts": n_fields,
                     "_field_decl": n_fields}.get(name, old.shape[1])
-            new = np.full((capacity, cols), fill, dtype=old.dtype)
+            new = np.full((capacity, cols), fill, dtype=old.dtype, order="F" if name == "_skills" else "C")
             new[:n, :old.shape[1]] = old[:n]
             setattr(self, name, new)
         self._cap, self._k = capacity, k

@@ -135,21 +135,18 @@ class Ranker:
             return RankResult((), excluded, filtered, considered, weights, self.weights_version, index.version,
                               tuple(inferred))
 
-        # Signals, only for the rows that passed (semantic reads the whole matrix: one BLAS pass is
-        # cheaper than gathering most of it).
+        # Signals, only for the rows that passed.
         active_cols = np.flatnonzero(skills_need.weights > 0)
         sub_need = NeedSkills(skills_need.levels[active_cols], skills_need.weights[active_cols],
                               skills_need.must[active_cols])
         stage_ind = index.stage_indicator(need.stages)
         field_ind = index.field_indicator(need.fields)
-        in_stages = col("stage_counts")[rows] @ stage_ind
-        in_fields = col("field_counts")[rows] @ field_ind
-        declared = col("stages_led")[rows] @ stage_ind + col("field_decl")[rows] @ field_ind
+        in_stages = (col("stage_counts") @ stage_ind)[rows]  # narrow matrices: product first, then gather
+        in_fields = (col("field_counts") @ field_ind)[rows]
+        declared = (col("stages_led") @ stage_ind + col("field_decl") @ field_ind)[rows]
         need_type = need.talent_type or index.space.leading_type(need.stages)
         signals = {
-            "skill": features.skill(index.skills[np.ix_(rows, active_cols)], sub_need),
-            "semantic": (features.semantic(index.embeddings, need.text_vector)[rows] if has_text
-                         else np.zeros(rows.size, dtype=np.float32)),
+            "skill": features.skill(index.skills[:, active_cols][rows], sub_need),
             "availability": features.availability(remaining[rows], need.hours_per_month, overlap[rows],
                                                   col("stale")[rows]),
             "place": place[rows],
@@ -158,12 +155,40 @@ class Ranker:
             "fee": features.fee(fee_hour[rows], budget_hour),
             "type": features.talent_type(col("type_bits")[rows], need_type),
         }
-        score = np.zeros(rows.size, dtype=np.float32)
+        base = np.zeros(rows.size, dtype=np.float32)
         for name, values in signals.items():
             if weights[name]:
-                score += np.float32(weights[name]) * values
-        if self.load_spreading:
-            score /= 1.0 + np.float32(self.load_spreading) * col("open_requests")[rows]
+                base += np.float32(weights[name]) * values
+        factor = (np.float32(1.0) / (1.0 + np.float32(self.load_spreading) * col("open_requests")[rows])
+                  if self.load_spreading else None)
+
+        # Semantic last, and only where it can still change the top k: with semantic in [0, 1] a row
+        # scores between base and base + w (times the load factor), so rows whose best case is below
+        # the k-th best worst case can be skipped exactly. Reading the whole embedding matrix (one
+        # BLAS pass) is cheaper only when most rows survive.
+        w_sem = np.float32(weights["semantic"])
+        keep = np.arange(rows.size)
+        if w_sem > 0 and rows.size > top_k:
+            lower = base if factor is None else base * factor
+            upper = base + w_sem if factor is None else (base + w_sem) * factor
+            kth = np.partition(lower, rows.size - top_k)[rows.size - top_k]
+            keep = np.flatnonzero(upper >= kth)
+        if w_sem > 0:
+            if keep.size * 2 < index.n_rows:
+                semantic = features.semantic(index.embeddings[rows[keep]], need.text_vector)
+            else:
+                semantic = features.semantic(index.embeddings, need.text_vector)[rows[keep]]
+        else:
+            semantic = np.zeros(keep.size, dtype=np.float32)
+        score = base[keep] + w_sem * semantic
+        if factor is not None:
+            score *= factor[keep]
+        signals["semantic"] = semantic
+        for name in signals:
+            if name != "semantic":
+                signals[name] = signals[name][keep]
+        signals = {name: signals[name] for name in SIGNALS}
+        rows, in_stages, in_fields = rows[keep], in_stages[keep], in_fields[keep]
 
         top = top_k_positions(score, col("ids")[rows], top_k)
         matches = []

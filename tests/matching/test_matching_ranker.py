@@ -196,3 +196,18 @@ def test_rank_top_k_must_be_positive_and_empty_index_answers_empty():
     assert Ranker().rank(index, need()).matches == ()
     with pytest.raises(ValueError):
         Ranker().rank(index, need(), top_k=0)
+
+
+def test_rank_semantic_pruning_gives_the_exhaustive_top_k():
+    rng = np.random.default_rng(5)
+    experts = [expert(i, skills={"backend_dev": int(rng.integers(0, 5)), "cloud_infrastructure": int(rng.integers(0, 5))},
+                      hours_per_month=float(rng.integers(5, 60)), open_contact_requests=int(rng.integers(0, 4)),
+                      ratings=tuple(Rating(float(rng.integers(1, 6))) for _ in range(int(rng.integers(0, 4)))))
+               for i in range(1, 301)]
+    vectors = np.stack([unit(16, i) for i in range(1, 301)])
+    index = CandidateIndex(SPACE, experts, vectors)
+    query = need(text_vector=unit(16, 0), weights={"semantic": 0.5})
+    for ranker in (Ranker(), Ranker(load_spreading=0.2)):
+        top = ranker.rank(index, query, top_k=7).matches
+        full = ranker.rank(index, query, top_k=300).matches[:7]
+        assert [(m.expert_id, m.score, m.signals) for m in top] == [(m.expert_id, m.score, m.signals) for m in full]
