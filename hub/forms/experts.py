@@ -1,0 +1,221 @@
+"""The expert's profile editor: one small form per section, each saved on its own."""
+from __future__ import annotations
+
+from functools import cache
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (BooleanField, DateField, EmailField, IntegerField, RadioField, SelectField, StringField,
+                     TextAreaField, ValidationError)
+from wtforms.validators import Email, InputRequired, Length, NumberRange, Optional
+
+from hub.forms import MultiCheckboxField, choices, locale, strip, taxonomy
+from hub.gazetteer import load_gazetteer
+from hub.models.people import MAX_HOURS_PER_MONTH
+
+
+def prefecture_choices() -> list[tuple[str, str]]:
+    return [(p.prefecture_code, p.name) for p in load_gazetteer().prefectures()]
+
+
+def resolve_place(text: str) -> tuple[str | None, str | None]:
+    """Return (lg_code, error message) for a code or a name such as 塩尻市 or 長野県塩尻市."""
+    from flask_babel import gettext as _
+    gazetteer = load_gazetteer()
+    text = (text or "").strip()
+    if not text:
+        return None, None
+    if text.isdigit():
+        if gazetteer.by_code(text) is None:
+            return None, _("No municipality or prefecture has the code %(code)s.", code=text)
+        return text, None
+    found = gazetteer.find(text)
+    if len(found) == 1:
+        return found[0].lg_code, None
+    if not found:
+        return None, _("No municipality called “%(name)s” was found. Try the full name with the prefecture, "
+                       "e.g. 長野県塩尻市, or the 6-digit code.", name=text)
+    options = "、".join(p.full_name for p in found[:8])
+    return None, _("Several places match: %(options)s. Please add the prefecture.", options=options)
+
+
+class BasicsForm(FlaskForm):
+    name = StringField(_l("Name"), validators=[InputRequired(), Length(max=100)], filters=[strip])
+    talent_type = RadioField(_l("Type"), validators=[InputRequired()])
+    bio = TextAreaField(_l("About you and your work"), validators=[Length(max=4000)], filters=[strip],
+                        description=_l("Municipalities search this text. Say which projects you drove and "
+                                       "what changed because of them."))
+    email = EmailField(_l("Contact email"), validators=[Optional(), Email(), Length(max=254)], filters=[strip],
+                       description=_l("Shown only to organizations whose contact request you accept."))
+    phone = StringField(_l("Phone"), validators=[Optional(), Length(max=32)], filters=[strip],
+                        description=_l("Shown only to organizations whose contact request you accept."))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.talent_type.choices = choices("talent_types")
+
+
+@cache
+def _skills_form_class(item_ids: tuple[str, ...]) -> type[FlaskForm]:
+    """One select (0-4) per DSS item; built once, labels filled in per request."""
+    attrs = {f"skill_{item_id}": SelectField(item_id, coerce=int, default=0, validators=[Optional()],
+                                             choices=[(level, str(level)) for level in range(5)])
+             for item_id in item_ids}
+    return type("SkillsForm", (FlaskForm,), attrs)
+
+
+def skills_form(*args, **kwargs) -> FlaskForm:
+    tax = taxonomy()
+    form = _skills_form_class(tuple(tax.item_ids))(*args, **kwargs)
+    lang = locale()
+    for item_id in tax.item_ids:
+        field = form[f"skill_{item_id}"]
+        item = tax.items[item_id]
+        field.label.text = item.name(lang)
+        field.description = item.description(lang)
+        field.choices = [(level.value, f"{level.value} {level.name(lang)}") for level in tax.levels]
+    return form
+
+
+class RolesForm(FlaskForm):
+    roles = MultiCheckboxField(_l("Roles you can take"), validators=[Optional()])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.roles.choices = choices("roles")
+
+
+class FieldsForm(FlaskForm):
+    fields_ = MultiCheckboxField(_l("Fields you know"), validators=[Optional()], name="fields")
+    stages_led = MultiCheckboxField(_l("Stages you have led"), validators=[Optional()])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields_.choices = choices("fields")
+        self.stages_led.choices = choices("stages")
+
+
+class HoursForm(FlaskForm):
+    hours_per_month = IntegerField(
+        _l("Hours per month you can offer"), validators=[InputRequired(), NumberRange(0, MAX_HOURS_PER_MONTH)],
+        description=_l("In total, across all engagements. The hub subtracts your active engagements itself."))
+    available_from = DateField(_l("Available from"), validators=[Optional()])
+    available_until = DateField(_l("Available until"), validators=[Optional()],
+                                description=_l("Leave empty if open-ended."))
+
+    def validate_available_until(self, field):
+        if field.data and self.available_from.data and field.data < self.available_from.data:
+            raise ValidationError(_l("The end comes before the start."))
+
+
+class WorkForm(FlaskForm):
+    remote = BooleanField(_l("Remote work"))
+    onsite = BooleanField(_l("On-site visits"))
+    resident = BooleanField(_l("Resident on site (full-time, may relocate)"))
+    home = StringField(_l("Home municipality"), validators=[Length(max=60)], filters=[strip],
+                       description=_l("Name (e.g. 長野県塩尻市) or 6-digit local-government code."))
+    max_travel_km = IntegerField(_l("Travel reach (km)"), validators=[Optional(), NumberRange(0, 3000)],
+                                 description=_l("How far from home you will travel for on-site work."))
+    travel_prefectures = MultiCheckboxField(_l("Prefectures you will go to regardless of distance"),
+                                            validators=[Optional()])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.travel_prefectures.choices = prefecture_choices()
+        self.home_code: str | None = None
+
+    def validate_home(self, field):
+        self.home_code, error = resolve_place(field.data)
+        if error:
+            raise ValidationError(error)
+
+    def validate_remote(self, field):
+        if not (field.data or self.onsite.data or self.resident.data):
+            raise ValidationError(_l("Choose at least one way of working."))
+
+
+class FeeForm(FlaskForm):
+    fee_unit = SelectField(_l("Fee basis"), validators=[Optional()])
+    fee_amount = IntegerField(_l("Amount (yen)"), validators=[Optional(), NumberRange(0, 100_000_000)])
+    fee_negotiable = BooleanField(_l("Negotiable"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fee_unit.choices = [("", _l("Not stated"))] + choices("fee_units")
+
+    def validate_fee_amount(self, field):
+        if self.fee_unit.data and field.data is None:
+            raise ValidationError(_l("Give an amount for this fee basis, or choose “Not stated”."))
+        if field.data is not None and not self.fee_unit.data:
+            raise ValidationError(_l("Choose a fee basis for this amount."))
+
+
+class SchemesForm(FlaskForm):
+    schemes = MultiCheckboxField(_l("Schemes you take part in"), validators=[Optional()])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.schemes.choices = choices("schemes")
+
+
+class VisibilityForm(FlaskForm):
+    listed = BooleanField(_l("List my profile for municipalities to find"))
+    visibility = RadioField(_l("Who may see my profile"), validators=[InputRequired()], choices=[
+        ("staff", _l("Approved staff of municipalities and bureaus only")),
+        ("public", _l("Also other signed-in members of the hub"))])
+    notify_opt_in = BooleanField(_l("Tell me when a need that fits me is published"))
+    status = SelectField(_l("Status"), validators=[InputRequired()], choices=[
+        ("active", _l("Active: open to new work")), ("paused", _l("Paused: not taking new work for now")),
+        ("retired", _l("Retired"))])
+
+
+OTHER_KINDS = ("npo", "university", "chamber", "business")
+
+
+class EngagementForm(FlaskForm):
+    organization = StringField(
+        _l("Organization"), validators=[InputRequired(), Length(max=200)], filters=[strip],
+        description=_l("A municipality or prefecture: its name (e.g. 長野県塩尻市) or code. "
+                       "Another organization: its name, with its kind and prefecture below."))
+    org_kind = SelectField(_l("Kind of organization"), default="local")
+    org_prefecture = SelectField(_l("Prefecture (other organizations)"), validators=[Optional()])
+    title = StringField(_l("Project title"), validators=[InputRequired(), Length(max=200)], filters=[strip])
+    stages = MultiCheckboxField(_l("Stages"), validators=[Optional()])
+    fields_ = MultiCheckboxField(_l("Fields"), validators=[Optional()], name="fields")
+    role = StringField(_l("Your role"), validators=[Length(max=200)], filters=[strip],
+                       description=_l("e.g. CIO補佐官, project manager, facilitator of the residents' workshop."))
+    contribution = TextAreaField(_l("What you did and contributed"), validators=[Length(max=4000)],
+                                 filters=[strip])
+    outcome = TextAreaField(_l("Outcome"), validators=[Length(max=4000)], filters=[strip],
+                            description=_l("What changed: services launched, users, hours saved, ..."))
+    start = DateField(_l("Start"), validators=[InputRequired()])
+    end = DateField(_l("End"), validators=[Optional()], description=_l("Leave empty while it runs."))
+    hours_per_month = IntegerField(_l("Hours per month"),
+                                   validators=[InputRequired(), NumberRange(0, MAX_HOURS_PER_MONTH)])
+    status = RadioField(_l("Status"), validators=[InputRequired()], default="completed",
+                        choices=[("active", _l("Running")), ("completed", _l("Completed"))])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        kinds = dict(choices("organization_kinds"))
+        self.org_kind.choices = [("local", _l("Municipality or prefecture"))] + [(k, kinds[k]) for k in OTHER_KINDS]
+        self.org_prefecture.choices = [("", "—")] + prefecture_choices()
+        self.stages.choices = choices("stages")
+        self.fields_.choices = choices("fields")
+        self.org_code: str | None = None
+
+    def validate_organization(self, field):
+        if self.org_kind.data == "local":
+            self.org_code, error = resolve_place(field.data)
+            if error:
+                raise ValidationError(error)
+
+    def validate_org_prefecture(self, field):
+        if self.org_kind.data != "local" and not field.data:
+            raise ValidationError(_l("Choose the prefecture of this organization."))
+
+    def validate_end(self, field):
+        if field.data and self.start.data and field.data < self.start.data:
+            raise ValidationError(_l("The end comes before the start."))
+        if self.status.data == "completed" and not field.data:
+            raise ValidationError(_l("A completed engagement needs an end date."))

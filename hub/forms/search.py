@@ -1,0 +1,62 @@
+"""The staff search over listed experts (a GET form: no CSRF token, the query stays in the URL)."""
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import IntegerField, SelectField, StringField
+from wtforms.validators import Length, NumberRange, Optional
+
+from hub.forms import choices, locale, strip, taxonomy
+from hub.forms.experts import prefecture_choices
+from hub.models.people import MAX_HOURS_PER_MONTH
+
+SKILL_ROWS = 3
+
+
+class SearchForm(FlaskForm):
+    class Meta:
+        csrf = False
+
+    q = StringField(_l("Words"), validators=[Optional(), Length(max=200)], filters=[strip],
+                    description=_l("Searches names, profiles and past engagements; every word must appear."))
+    prefecture = SelectField(_l("Home prefecture"), validators=[Optional()])
+    min_hours = IntegerField(_l("Remaining hours per month, at least"),
+                             validators=[Optional(), NumberRange(0, MAX_HOURS_PER_MONTH)])
+    talent_type = SelectField(_l("Type"), validators=[Optional()])
+    work_style = SelectField(_l("Can work"), validators=[Optional()])
+    scheme = SelectField(_l("Scheme"), validators=[Optional()])
+    sort = SelectField(_l("Order"), validators=[Optional()], choices=[
+        ("updated", _l("Recently updated")), ("hours", _l("Most remaining hours")), ("name", _l("Name"))])
+
+    skill_1 = SelectField(_l("Skill"), validators=[Optional()])
+    level_1 = SelectField(_l("at least level"), validators=[Optional()])
+    skill_2 = SelectField(_l("Skill"), validators=[Optional()])
+    level_2 = SelectField(_l("at least level"), validators=[Optional()])
+    skill_3 = SelectField(_l("Skill"), validators=[Optional()])
+    level_3 = SelectField(_l("at least level"), validators=[Optional()])
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("meta", {"csrf": False})
+        super().__init__(*args, **kwargs)
+        anything = ("", _l("Any"))
+        self.prefecture.choices = [anything] + prefecture_choices()
+        self.talent_type.choices = [anything] + choices("talent_types")
+        self.work_style.choices = [anything] + [(k, v) for k, v in choices("work_styles") if k != "hybrid"]
+        self.scheme.choices = [anything] + choices("schemes")
+        tax, lang = taxonomy(), locale()
+        grouped = [("", _l("Any skill"))]
+        for category in tax.categories:
+            for item in category.items:
+                grouped.append((item.id, f"{category.name(lang)} › {item.name(lang)}"))
+        levels = [(str(level.value), f"{level.value} {level.name(lang)}") for level in tax.levels if level.value > 0]
+        for i in range(1, SKILL_ROWS + 1):
+            self[f"skill_{i}"].choices = grouped
+            self[f"level_{i}"].choices = levels
+
+    def skill_filters(self) -> dict[str, int]:
+        wanted: dict[str, int] = {}
+        for i in range(1, SKILL_ROWS + 1):
+            skill, level = self[f"skill_{i}"].data, self[f"level_{i}"].data
+            if skill:
+                wanted[skill] = max(wanted.get(skill, 0), int(level or 1))
+        return wanted

@@ -1,0 +1,212 @@
+"""Accounts: sign-up, passwords, reset tokens, staff approval, and the signed availability link.
+
+Services take a Session, flush, never commit; views commit once.
+"""
+from __future__ import annotations
+
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from hub.db import utcnow
+from hub.gazetteer import is_valid_lg_code, load_gazetteer
+from hub.models import ExpertProfile, Organization, User
+from hub.services import audit
+from hub.services.experts import ExpertData, apply_expert, generate_external_id
+from hub.services.organizations import get_or_create_local_government
+
+RESET_SALT = "hub.password-reset"
+AVAILABILITY_SALT = "hub.availability-confirm"
+# Checked when the email is unknown, so a wrong email costs as long as a wrong password.
+_DUMMY_HASH = generate_password_hash("not a password")
+
+
+class EmailTaken(ValueError):
+    """Another account already uses this email."""
+
+
+class UnknownOrganization(ValueError):
+    """No organization has this code, and it is not a local-government code either."""
+
+
+class NotAllowed(PermissionError):
+    """The acting user may not do this."""
+
+
+def normalize_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def hash_password(password: str) -> str:
+    """Hash with Werkzeug's default scheme (scrypt), salted."""
+    return generate_password_hash(password)
+
+
+def find_user(session: Session, email: str) -> User | None:
+    return session.scalar(select(User).where(func.lower(User.email) == normalize_email(email)))
+
+
+def _new_user(session: Session, email: str, password: str, display_name: str, role: str,
+              locale: str | None) -> User:
+    if find_user(session, email) is not None:
+        raise EmailTaken(email)
+    user = User(email=normalize_email(email), password_hash=hash_password(password),
+                display_name=display_name.strip(), role=role, locale=locale, is_active=True)
+    session.add(user)
+    return user
+
+
+def sign_up_expert(session: Session, *, email: str, password: str, name: str, talent_type: str,
+                   locale: str | None = None) -> User:
+    """Create an expert account and its (still empty) profile; experts need no approval."""
+    user = _new_user(session, email, password, name, "expert", locale)
+    user.approved_at = utcnow()
+    data = ExpertData(external_id=generate_external_id(session), name=name.strip(), talent_type=talent_type,
+                      email=normalize_email(email))
+    expert = apply_expert(session, None, data)
+    expert.user = user
+    expert.availability_confirmed_at = utcnow()
+    session.flush()
+    audit.record(session, user, "sign_up", "user", user.id, role="expert", expert_id=expert.id)
+    return user
+
+
+def resolve_organization(session: Session, code: str) -> Organization:
+    """Return the organization staff name by its code; a valid local-government code creates its row."""
+    code = code.strip()
+    org = session.scalar(select(Organization).where(Organization.code == code))
+    if org is not None:
+        return org
+    if is_valid_lg_code(code) and load_gazetteer().by_code(code) is not None:
+        return get_or_create_local_government(session, code)
+    raise UnknownOrganization(code)
+
+
+def sign_up_staff(session: Session, *, email: str, password: str, name: str, organization_code: str,
+                  locale: str | None = None) -> User:
+    """Create a staff account tied to an organization; it waits for approval (approved_at NULL)."""
+    org = resolve_organization(session, organization_code)
+    role = "bureau_staff" if org.kind == "bureau" else "org_staff"
+    user = _new_user(session, email, password, name, role, locale)
+    user.organization = org
+    session.flush()
+    audit.record(session, user, "sign_up", "user", user.id, role=role, organization_id=org.id)
+    return user
+
+
+def authenticate(session: Session, email: str, password: str) -> User | None:
+    """Return the active user with this email and password, else None (the caller says nothing more)."""
+    user = find_user(session, email)
+    if user is None:
+        check_password_hash(_DUMMY_HASH, password)
+        return None
+    if not check_password_hash(user.password_hash, password) or not user.is_active:
+        return None
+    user.last_login_at = utcnow()
+    session.flush()
+    return user
+
+
+def set_password(session: Session, user: User, password: str) -> None:
+    user.password_hash = hash_password(password)
+    session.flush()
+    audit.record(session, user, "set_password", "user", user.id)
+
+
+def _serializer(secret_key: str, salt: str) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(secret_key, salt=salt)
+
+
+def make_reset_token(secret_key: str, user: User) -> str:
+    """Return a token for a password reset; it dies after max_age or once the password changes."""
+    return _serializer(secret_key, RESET_SALT).dumps({"uid": user.id, "ph": user.password_hash[-16:]})
+
+
+def user_from_reset_token(session: Session, secret_key: str, token: str, max_age: int) -> User | None:
+    """Return the user a valid, unexpired, unused reset token names, else None."""
+    try:
+        payload = _serializer(secret_key, RESET_SALT).loads(token, max_age=max_age)
+    except (BadSignature, SignatureExpired):
+        return None
+    if not isinstance(payload, dict):
+        return None
+    user = session.get(User, payload.get("uid")) if isinstance(payload.get("uid"), int) else None
+    if user is None or not user.is_active or user.password_hash[-16:] != payload.get("ph"):
+        return None
+    return user
+
+
+def set_locale(session: Session, user: User, locale: str) -> None:
+    if locale in ("ja", "en") and user.locale != locale:
+        user.locale = locale
+        session.flush()
+
+
+# -- staff approval ---------------------------------------------------------------------------
+
+def can_approve(approver: User, user: User) -> bool:
+    """Admins approve anyone; approved bureau staff approve staff of organizations in their bureau."""
+    if approver.role == "admin":
+        return True
+    if approver.role == "bureau_staff" and approver.is_approved and approver.organization is not None:
+        return user.organization is not None and user.organization.bureau_id == approver.organization.bureau_id
+    return False
+
+
+def pending_staff(session: Session, approver: User) -> list[User]:
+    """Return staff waiting for approval that `approver` may approve, oldest first."""
+    query = (select(User).where(User.role.in_(("org_staff", "bureau_staff")), User.approved_at.is_(None),
+                                User.is_active.is_(True))
+             .order_by(User.created_at, User.id))
+    if approver.role != "admin":
+        if approver.role != "bureau_staff" or approver.organization is None or not approver.is_approved:
+            return []
+        query = query.join(Organization, User.organization_id == Organization.id).where(
+            Organization.bureau_id == approver.organization.bureau_id)
+    return list(session.scalars(query))
+
+
+def approve_staff(session: Session, approver: User, user: User) -> None:
+    if user.role not in ("org_staff", "bureau_staff") or not can_approve(approver, user):
+        raise NotAllowed()
+    if user.approved_at is None:
+        user.approved_at = utcnow()
+        session.flush()
+        audit.record(session, approver, "approve", "user", user.id)
+
+
+# -- availability re-confirmation -------------------------------------------------------------
+
+def make_availability_token(secret_key: str, expert: ExpertProfile) -> str:
+    return _serializer(secret_key, AVAILABILITY_SALT).dumps({"eid": expert.id})
+
+
+def expert_from_availability_token(session: Session, secret_key: str, token: str,
+                                   max_age: int) -> ExpertProfile | None:
+    try:
+        payload = _serializer(secret_key, AVAILABILITY_SALT).loads(token, max_age=max_age)
+    except (BadSignature, SignatureExpired):
+        return None
+    expert_id = payload.get("eid") if isinstance(payload, dict) else None
+    return session.get(ExpertProfile, expert_id) if isinstance(expert_id, int) else None
+
+
+def confirm_availability(session: Session, user: User | None, expert: ExpertProfile) -> None:
+    """Mark the expert's availability as confirmed now; the matcher re-reads the expert."""
+    now = utcnow()
+    expert.availability_confirmed_at = now
+    expert.updated_at = now
+    session.flush()
+    audit.record(session, user, "confirm_availability", "expert", expert.id)
+
+
+def stale_experts(session: Session, stale_days: int) -> list[ExpertProfile]:
+    """Return active, listed experts with an account whose availability is older than `stale_days`."""
+    from datetime import timedelta
+    cutoff = utcnow() - timedelta(days=stale_days)
+    confirmed = func.coalesce(ExpertProfile.availability_confirmed_at, ExpertProfile.created_at)
+    return list(session.scalars(
+        select(ExpertProfile).where(ExpertProfile.status == "active", ExpertProfile.listed.is_(True),
+                                    ExpertProfile.user_id.is_not(None), confirmed < cutoff)
+        .order_by(ExpertProfile.id)))

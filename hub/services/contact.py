@@ -1,0 +1,61 @@
+"""Contact requests seen from the expert's side: accept or decline, and who may see contact details.
+
+A contact request is a ShortlistEntry in state "contacted" (the municipality side creates it);
+the expert answers "accepted" or "declined". Once accepted, the staff of the need's organization
+may see the expert's email and phone.
+"""
+from __future__ import annotations
+
+from sqlalchemy import exists, select
+from sqlalchemy.orm import Session, selectinload
+
+from hub.db import utcnow
+from hub.models import ExpertProfile, Need, ShortlistEntry, User
+from hub.services import audit
+
+
+class NotAContactRequest(LookupError):
+    """No open contact request with this id for this expert."""
+
+
+def open_requests(session: Session, expert: ExpertProfile) -> list[ShortlistEntry]:
+    """Return the expert's unanswered contact requests, newest first, with their needs loaded."""
+    return list(session.scalars(
+        select(ShortlistEntry).where(ShortlistEntry.expert_id == expert.id, ShortlistEntry.state == "contacted")
+        .options(selectinload(ShortlistEntry.need).selectinload(Need.organization))
+        .order_by(ShortlistEntry.contacted_at.desc(), ShortlistEntry.id.desc())))
+
+
+def answered_requests(session: Session, expert: ExpertProfile, limit: int = 20) -> list[ShortlistEntry]:
+    """Return the requests the expert has answered, latest answer first."""
+    return list(session.scalars(
+        select(ShortlistEntry).where(ShortlistEntry.expert_id == expert.id,
+                                     ShortlistEntry.state.in_(("accepted", "declined")))
+        .options(selectinload(ShortlistEntry.need).selectinload(Need.organization))
+        .order_by(ShortlistEntry.responded_at.desc(), ShortlistEntry.id.desc()).limit(limit)))
+
+
+def respond(session: Session, user: User, expert: ExpertProfile, entry_id: int, accept: bool) -> ShortlistEntry:
+    """Accept or decline one of the expert's open contact requests."""
+    entry = session.get(ShortlistEntry, entry_id)
+    if entry is None or entry.expert_id != expert.id or entry.state != "contacted":
+        raise NotAContactRequest(entry_id)
+    entry.state = "accepted" if accept else "declined"
+    entry.responded_at = utcnow()
+    session.flush()
+    audit.record(session, user, "accept_contact" if accept else "decline_contact", "shortlist_entry", entry.id,
+                 need_id=entry.need_id)
+    return entry
+
+
+def may_see_contact_details(session: Session, viewer: User, expert: ExpertProfile) -> bool:
+    """The expert always; staff only when their organization has a contact request the expert accepted."""
+    if not getattr(viewer, "is_authenticated", False):
+        return False
+    if expert.user_id is not None and viewer.id == expert.user_id:
+        return True
+    if viewer.role not in ("org_staff", "bureau_staff") or viewer.organization_id is None or not viewer.is_approved:
+        return False
+    return bool(session.scalar(select(exists().where(
+        ShortlistEntry.expert_id == expert.id, ShortlistEntry.state == "accepted",
+        ShortlistEntry.need_id == Need.id, Need.organization_id == viewer.organization_id))))
