@@ -144,6 +144,7 @@ class _ExpertMaker:
         self.names: set[str] = set()
         self.emails: set[str] = set()
         self.bios: set[str] = set()
+        self.used_titles: set[str] = set()  # project titles of the expert being made
 
     def name(self) -> tuple[str, str]:
         rng = self.rng
@@ -257,7 +258,9 @@ class _ExpertMaker:
                    end: date, *, active: bool, persona: str, hours: int, demo: DemoSet) -> dict:
         rng = self.rng
         field_id = rng.choice(fields)
-        title, contributions = rng.choice(texts.PROJECTS[field_id])
+        projects = [p for p in texts.PROJECTS[field_id] if p[0] not in self.used_titles] or texts.PROJECTS[field_id]
+        title, contributions = rng.choice(projects)
+        self.used_titles.add(title)
         stage_ids = [rng.choice(stages)]
         if rng.random() < 0.3:
             neighbour = STAGE_ORDER[min(STAGE_ORDER.index(stage_ids[0]) + 1, len(STAGE_ORDER) - 1)]
@@ -289,8 +292,8 @@ class _ExpertMaker:
         if roll < 0.1:
             rating, rehire = None, None  # the organization never evaluated it
         else:
-            if roll < 0.8:
-                rating = rng.choice((4.0, 4.0, 4.5, 4.5, 5.0, 3.5))
+            if roll < 0.8 or persona == "CIO補佐官" and expert_id == "T0001":
+                rating = rng.choice((4.0, 4.0, 4.5, 4.5, 5.0, 3.5) if expert_id != "T0001" else (4.0, 4.5, 5.0))
             elif roll < 0.94:
                 rating = rng.choice((3.0, 3.5))
             else:
@@ -358,6 +361,7 @@ class _ExpertMaker:
         if rich or rng.random() < (0.25 if a.id in ("cio_adviser", "project_manager", "service_designer") else 0.07):
             schemes.append("external_list")
         persona = a.title_ja
+        self.used_titles = set()
         count = 4 if rich else rng.choices((0, 1, 2, 3, 4, 5), weights=(15, 20, 25, 20, 12, 8))[0]
         if "adviser" in schemes and count < 5 and rng.random() < 0.4:
             count += 1
