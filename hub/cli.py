@@ -255,7 +255,8 @@ def demo_command(seed: int | None, n_experts: int | None, n_needs: int | None) -
 def init_app(app: Flask) -> None:
     app.cli.add_command(db_cli)
     for command in (import_experts_command, import_needs_command, export_experts_command, export_needs_command,
-                    train_ranker_command, reembed_command, demo_command, match_command):
+                    train_ranker_command, reembed_command, demo_command, match_command,
+                    remind_availability_command):
         app.cli.add_command(command)
 
 
@@ -294,3 +295,23 @@ def match_command(need_external_id: str, top: int, as_json: bool) -> None:
     for rank, m in enumerate(result.matches, 1):
         click.echo(f"{rank:>3}  {m.external_id:<12} {names.get(m.expert_id, ''):<16} {m.score:>6.3f}  "
                    + " ".join(f"{m.signals[s]:>5.2f}" for s in SIGNALS))
+
+
+@click.command("remind-availability")
+@with_appcontext
+def remind_availability_command() -> None:
+    """Mail experts whose availability is older than AVAILABILITY_STALE_DAYS a one-click confirmation link."""
+    from flask import url_for
+
+    from hub.db import get_session
+    from hub.services.accounts import remind_stale_experts
+
+    app = current_app._get_current_object()
+    session = get_session()
+    base_url = app.config.get("PUBLIC_URL") or "http://localhost:5000"
+    with app.test_request_context(base_url=base_url):
+        sent = remind_stale_experts(
+            session, app.config["SECRET_KEY"], int(app.config["AVAILABILITY_STALE_DAYS"]),
+            lambda token: url_for("experts.confirm_availability_link", token=token, _external=True))
+    session.commit()
+    click.echo(f"Reminded {sent} expert(s).", err=True)

@@ -210,3 +210,39 @@ def stale_experts(session: Session, stale_days: int) -> list[ExpertProfile]:
         select(ExpertProfile).where(ExpertProfile.status == "active", ExpertProfile.listed.is_(True),
                                     ExpertProfile.user_id.is_not(None), confirmed < cutoff)
         .order_by(ExpertProfile.id)))
+
+
+REMINDER_INTERVAL_DAYS = 7  # one reminder a week at most, however often the command runs
+
+
+def remind_stale_experts(session: Session, secret_key: str, stale_days: int, link_for) -> int:
+    """Mail each stale expert a signed one-click confirmation link; return how many were mailed.
+
+    `link_for(token)` builds the absolute URL. Reminders are audited, and an expert reminded within
+    the last week is skipped.
+    """
+    from datetime import timedelta
+
+    from flask_babel import force_locale
+    from flask_babel import gettext as _
+
+    from hub.mail import send_mail
+    from hub.models import AuditEvent
+
+    since = utcnow() - timedelta(days=REMINDER_INTERVAL_DAYS)
+    recent = set(session.scalars(select(AuditEvent.entity_id).where(
+        AuditEvent.action == "remind_availability", AuditEvent.created_at >= since)))
+    sent = 0
+    for expert in stale_experts(session, stale_days):
+        if str(expert.id) in recent or expert.user is None:
+            continue
+        link = link_for(make_availability_token(secret_key, expert))
+        with force_locale(expert.user.locale or "ja"):
+            send_mail(expert.user.email, _("Please confirm your availability on the DX Talent Hub"),
+                      _("Hello %(name)s,\n\nyou offer %(hours)s hours per month on the DX Talent Hub. If that is "
+                        "still right, one click confirms it:\n\n%(link)s\n\nIf it changed, log in and update your "
+                        "hours. Unconfirmed availability ranks lower for municipalities.",
+                        name=expert.name, hours=expert.hours_per_month, link=link))
+        audit.record(session, None, "remind_availability", "expert", expert.id)
+        sent += 1
+    return sent
