@@ -1,0 +1,144 @@
+"""Forms of the municipality side: the need editor, the candidate filters and the shortlist steps."""
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (BooleanField, DateField, FieldList, Form, FormField, HiddenField, IntegerField,
+                     SelectField, StringField, SubmitField, TextAreaField)
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
+
+from hub.forms import MultiCheckboxField
+from hub.gazetteer import load_gazetteer
+from hub.models.people import MAX_HOURS_PER_MONTH
+from matching import SIGNALS
+
+LEVEL_CHOICES = [SelectChoice(n, str(n)) for n in (1, 2, 3, 4)]
+BLANK_SKILL_ROWS = 3  # empty rows offered after the filled ones, so skills can be added without JavaScript
+
+
+def options(pairs) -> list[SelectChoice]:
+    """(value, label) pairs as WTForms 3.3 wants select choices."""
+    return [SelectChoice(value, label) for value, label in pairs]
+
+
+class SkillRowForm(Form):
+    """One asked-for skill: the DSS item, the minimum level and whether it is a must-have."""
+
+    skill_id = SelectField(_l("Skill"), choices=[])
+    min_level = SelectField(_l("Minimum level"), choices=LEVEL_CHOICES, coerce=int, default=2)
+    must = SelectField(_l("Importance"), default="must",
+                       choices=[SelectChoice("must", _l("Required")), SelectChoice("nice", _l("Nice to have"))])
+
+
+class NeedForm(FlaskForm):
+    """Create or edit a need; the "suggest" button re-renders it with skills from the stages and the text."""
+
+    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
+    description = TextAreaField(
+        _l("Description"), validators=[Optional(), Length(max=5000)],
+        description=_l("What the project is about and what the expert will do. The matcher reads this text."))
+    stages = MultiCheckboxField(_l("Stages of the project"), validators=[DataRequired()])
+    talent_type = SelectField(_l("Talent type"), default="")
+    skills = FieldList(FormField(SkillRowForm), min_entries=BLANK_SKILL_ROWS)
+    field_ids = MultiCheckboxField(_l("Fields"), validators=[Optional()])
+    work_style = SelectField(_l("Work style"), validators=[DataRequired()])
+    location_lg_code = SelectField(_l("Location"), validators=[DataRequired()])
+    hours_per_month = IntegerField(_l("Hours per month"),
+                                   validators=[InputRequired(), NumberRange(min=1, max=MAX_HOURS_PER_MONTH)])
+    start = DateField(_l("Start"), validators=[InputRequired()])
+    end = DateField(_l("End"), validators=[Optional()], description=_l("Leave empty when open-ended."))
+    budget_unit = SelectField(_l("Budget unit"), default="")
+    budget_max = IntegerField(_l("Maximum budget (yen)"), validators=[Optional(), NumberRange(min=0)])
+    engagement_form = SelectField(_l("Engagement form"), validators=[DataRequired()])
+    suggest = SubmitField(_l("Suggest skills from the stages and the description"))
+    save = SubmitField(_l("Save"))
+
+    def validate_end(self, field: DateField) -> None:
+        if field.data and self.start.data and field.data < self.start.data:
+            raise ValidationError(_l("The end must not be before the start."))
+
+    def validate_budget_max(self, field: IntegerField) -> None:
+        if self.budget_unit.data and field.data is None:
+            raise ValidationError(_l("Give the maximum for the chosen unit, or choose \"Unknown\"."))
+        if not self.budget_unit.data and field.data is not None:
+            raise ValidationError(_l("Choose the unit of this budget."))
+
+    def validate_location_lg_code(self, field: SelectField) -> None:
+        if load_gazetteer().by_code(field.data or "") is None:
+            raise ValidationError(_l("Choose a municipality or prefecture."))
+
+    def validate_skills(self, field: FieldList) -> None:
+        seen = set()
+        for row in field:
+            skill = row.form.skill_id.data
+            if not skill:
+                continue
+            if skill in seen:
+                raise ValidationError(_l("Each skill can be listed only once."))
+            seen.add(skill)
+
+    def skill_levels(self) -> tuple[dict[str, int], dict[str, int]]:
+        """Return (required, nice-to-have) item -> minimum level from the filled rows."""
+        required: dict[str, int] = {}
+        nice: dict[str, int] = {}
+        for row in self.skills:
+            data = row.form
+            if data.skill_id.data:
+                (required if data.must.data == "must" else nice)[data.skill_id.data] = int(data.min_level.data)
+        return required, nice
+
+
+class FilterForm(Form):
+    """The GET form of the need page: filters and weight sliders that re-rank the candidates."""
+
+    prefecture = SelectField(_l("Home prefecture"), default="", validators=[Optional()])
+    work_style = SelectField(_l("Work style to rank for"), default="", validators=[Optional()])
+    min_hours = IntegerField(_l("Minimum remaining hours per month"),
+                             validators=[Optional(), NumberRange(min=0, max=MAX_HOURS_PER_MONTH)])
+    within_budget = BooleanField(_l("Fee within budget (unknown fees stay)"))
+    scheme = SelectField(_l("Scheme"), default="", validators=[Optional()])
+    show = IntegerField(default=10, validators=[Optional(), NumberRange(min=1, max=200)])
+
+
+# One slider per signal, 0-100; added here so the names stay tied to the matcher's signal list.
+for _signal in SIGNALS:
+    setattr(FilterForm, f"w_{_signal}", IntegerField(validators=[Optional(), NumberRange(min=0, max=100)]))
+
+
+class ShortlistForm(FlaskForm):
+    expert_id = HiddenField(validators=[DataRequired()])
+    submit = SubmitField(_l("Shortlist"))
+
+
+class ContactForm(FlaskForm):
+    message = TextAreaField(_l("Message to the expert (optional)"), validators=[Optional(), Length(max=2000)])
+    submit = SubmitField(_l("Send contact request"))
+
+
+class StartEngagementForm(FlaskForm):
+    role = StringField(_l("Role"), validators=[DataRequired(), Length(max=200)],
+                       description=_l("The concrete role, e.g. \"Project manager of the on-demand bus pilot\"."))
+    start = DateField(_l("Start"), validators=[InputRequired()])
+    end = DateField(_l("Planned end"), validators=[Optional()])
+    hours_per_month = IntegerField(_l("Hours per month"),
+                                   validators=[InputRequired(), NumberRange(min=1, max=MAX_HOURS_PER_MONTH)])
+    submit = SubmitField(_l("Start engagement"))
+
+    def validate_end(self, field: DateField) -> None:
+        if field.data and self.start.data and field.data < self.start.data:
+            raise ValidationError(_l("The end must not be before the start."))
+
+
+class CompleteEngagementForm(FlaskForm):
+    end = DateField(_l("End date"), validators=[InputRequired()])
+    contribution = TextAreaField(_l("Contribution"), validators=[Optional(), Length(max=5000)],
+                                 description=_l("What the expert concretely contributed."))
+    outcome = TextAreaField(_l("Outcome"), validators=[Optional(), Length(max=5000)])
+    submit = SubmitField(_l("Complete engagement"))
+
+
+class SimpleActionForm(FlaskForm):
+    """A button-only POST form (publish, close): just the CSRF token."""
+
+    submit = SubmitField()

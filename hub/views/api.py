@@ -1,0 +1,68 @@
+"""JSON API at /api/v1, beside the HTML pages; signed-in staff sessions only (no tokens yet).
+
+Only GET endpoints so far, so CSRF does not come into it; a future JSON POST keeps Flask-WTF's CSRF
+check (send the X-CSRFToken header) for as long as the API authenticates by the session cookie.
+"""
+from __future__ import annotations
+
+from flask import Blueprint, current_app, request
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+from werkzeug.exceptions import HTTPException
+
+from hub.db import get_session
+from hub.models import Need
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+
+STAFF_ROLES = ("org_staff", "bureau_staff", "admin")
+MAX_TOP = 1000
+
+
+def parse_top(raw: str | None) -> tuple[int | None, list[str]]:
+    """Return (top, errors) for the `top` parameter: a whole number from 1 to MAX_TOP, default 10."""
+    if raw is None or raw.strip() == "":
+        return 10, []
+    raw = raw.strip()
+    if not raw.isdigit() or not 1 <= int(raw) <= MAX_TOP:
+        return None, [_("Must be a whole number from 1 to %(max)d.", max=MAX_TOP)]
+    return int(raw), []
+
+
+@bp.errorhandler(HTTPException)
+def json_error(exc: HTTPException):
+    return {"error": exc.name, "message": exc.description}, exc.code
+
+
+def _error(code: int, error: str, message: str, **extra):
+    return {"error": error, "message": message, **extra}, code
+
+
+def find_need(session, ref: str) -> Need | None:
+    """A need by its external id (as in `flask match`), or by its database id when all digits."""
+    need = session.scalar(select(Need).where(Need.external_id == ref))
+    if need is None and ref.isdigit():
+        need = session.get(Need, int(ref))
+    return need
+
+
+@bp.get("/needs/<ref>/matches")
+def need_matches(ref: str):
+    """The ranked experts for a need: exactly what `flask --app app match REF --top N --json` prints."""
+    if not current_user.is_authenticated:
+        return _error(401, "Unauthorized", _("Sign in first."))
+    if current_user.role not in STAFF_ROLES or (current_user.role != "admin" and not current_user.is_approved):
+        return _error(403, "Forbidden", _("Only approved staff may see rankings."))
+    top, errors = parse_top(request.args.get("top"))
+    if errors:
+        return _error(400, "Bad Request", _("Invalid query parameters."), fields={"top": errors})
+    session = get_session()
+    need = find_need(session, ref)
+    hidden = need is not None and need.status == "draft" and not (
+        current_user.role == "admin" or current_user.organization_id == need.organization_id)
+    if need is None or hidden:
+        return _error(404, "Not Found", _("There is no need %(ref)s.", ref=ref))
+    outcome = current_app.extensions["hub.matcher"].rank(session, need, top_k=top)
+    session.commit()  # keeps a newly computed need embedding
+    return outcome.result.as_dicts()

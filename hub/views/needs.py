@@ -1,0 +1,515 @@
+"""The municipality side: post and edit needs, rank candidates, shortlist, contact, engage, evaluate."""
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _, lazy_gettext as _l
+from flask_login import current_user, login_required
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+from wtforms.fields.choices import SelectChoice
+
+import matching
+from hub.auth import roles_required
+from hub.db import get_session, utcnow
+from hub.forms import choices, locale, taxonomy
+from hub.forms.evaluations import EvaluationForm
+from hub.forms.experts import prefecture_choices
+from hub.forms.needs import (BLANK_SKILL_ROWS, CompleteEngagementForm, ContactForm, FilterForm, NeedForm,
+                             ShortlistForm, SimpleActionForm, StartEngagementForm, options)
+from hub.gazetteer import load_gazetteer
+from hub.models import Engagement, ExpertProfile, Need, Organization, ShortlistEntry
+from hub.services import audit, engagements, notifications
+from hub.services.matching import shortlist as shortlist_match
+from hub.services.needs import NeedData, apply_need, need_text
+
+bp = Blueprint("needs", __name__, url_prefix="/needs")
+
+PAGE_SIZE = 10
+PRIOR_REQUIRED = 0.8  # stage prior weight from which a suggested item is a must-have rather than nice-to-have
+
+SIGNAL_LABELS = {
+    "skill": _l("Skills"), "semantic": _l("Text fit"), "availability": _l("Availability"),
+    "place": _l("Work style and place"), "record": _l("Track record"), "fee": _l("Fee"), "type": _l("X/D type"),
+}
+EXCLUSION_LABELS = {
+    "inactive_or_unlisted": _l("inactive or not listed"),
+    "no_remaining_hours": _l("no hours left in the period"),
+    "unavailable_in_period": _l("not available in the period"),
+    "work_style_impossible": _l("cannot work in this style or place"),
+}
+FILTER_LABELS = {
+    "prefecture": _l("home in another prefecture"),
+    "scheme": _l("not in the chosen scheme"),
+    "min_remaining_hours": _l("fewer remaining hours than the minimum"),
+    "fee_over_budget": _l("fee over the budget"),
+}
+WORK_STYLE_CODES = {
+    "remote_ok": _l("works remotely"),
+    "remote_not_willing": _l("does not work remotely"),
+    "onsite_not_willing": _l("does not visit on site"),
+    "onsite_within_reach": _l("on-site visits within travel reach"),
+    "onsite_prefecture_in_reach": _l("travels to this prefecture"),
+    "onsite_distance_unknown": _l("visits on site; distance unknown"),
+    "onsite_beyond_reach": _l("beyond the stated travel reach"),
+    "resident_ok": _l("willing to be resident on site"),
+}
+TYPE_MATCH_LABELS = {
+    "match": _l("type matches the stages"), "partial": _l("type partly matches the stages"),
+    "mismatch": _l("type differs from the stages"), "unspecified": _l("no type asked"),
+}
+FEE_STATUS_LABELS = {"within": _l("within budget"), "over": _l("over budget"), "unknown": _l("fee or budget unknown")}
+STATE_LABELS = {
+    "shortlisted": _l("Shortlisted"), "contacted": _l("Contact requested"), "offered": _l("Offered"),
+    "accepted": _l("Accepted contact"), "declined": _l("Declined"),
+}
+NEED_STATUS_LABELS = {"draft": _l("Draft"), "open": _l("Open"), "filled": _l("Filled"), "closed": _l("Closed")}
+ENGAGEMENT_STATUS_LABELS = {"proposed": _l("Proposed"), "active": _l("Active"), "completed": _l("Completed"),
+                            "cancelled": _l("Cancelled")}
+
+
+@bp.context_processor
+def labels() -> dict[str, Any]:
+    return {"SIGNAL_LABELS": SIGNAL_LABELS, "EXCLUSION_LABELS": EXCLUSION_LABELS, "FILTER_LABELS": FILTER_LABELS,
+            "WORK_STYLE_CODES": WORK_STYLE_CODES, "TYPE_MATCH_LABELS": TYPE_MATCH_LABELS,
+            "FEE_STATUS_LABELS": FEE_STATUS_LABELS, "STATE_LABELS": STATE_LABELS,
+            "NEED_STATUS_LABELS": NEED_STATUS_LABELS, "ENGAGEMENT_STATUS_LABELS": ENGAGEMENT_STATUS_LABELS,
+            "taxonomy": taxonomy(), "locale": locale(), "place_name": place_name,
+            "SIGNALS": matching.SIGNALS}
+
+
+def place_name(lg_code: str | None) -> str:
+    place = load_gazetteer().by_code(lg_code) if lg_code else None
+    return place.full_name if place else (lg_code or "")
+
+
+# --- permissions ----------------------------------------------------------------------------
+def manages(need: Need) -> bool:
+    """Staff of the need's own organization (approved) may edit it and act on its candidates."""
+    return (current_user.is_authenticated and current_user.role == "org_staff" and current_user.is_approved
+            and current_user.organization_id == need.organization_id)
+
+
+def sees_candidates(need: Need) -> bool:
+    return manages(need) or (current_user.is_authenticated and current_user.role == "admin")
+
+
+def load_need(need_id: int) -> Need:
+    """The need, if the signed-in user may see it: drafts only to their organization (and admins)."""
+    need = get_session().get(Need, need_id)
+    if need is None or (need.status == "draft" and not sees_candidates(need)):
+        abort(404)
+    return need
+
+
+def managed_need(need_id: int) -> Need:
+    need = load_need(need_id)
+    if not manages(need):
+        abort(403)
+    return need
+
+
+# --- list, create, edit ---------------------------------------------------------------------
+@bp.route("/")
+@login_required
+def index():
+    """Needs of the user's organization (any status), then open needs everywhere."""
+    session = get_session()
+    own = []
+    if current_user.organization_id is not None:
+        own = list(session.scalars(select(Need).where(Need.organization_id == current_user.organization_id)
+                                   .order_by(Need.created_at.desc(), Need.id.desc())))
+    query = select(Need).options(selectinload(Need.organization)).where(Need.status == "open")
+    if current_user.organization_id is not None:
+        query = query.where(Need.organization_id != current_user.organization_id)
+    others = list(session.scalars(query.order_by(Need.published_at.desc().nulls_last(), Need.id.desc()).limit(50)))
+    return render_template("needs/index.html", own=own, others=others,
+                           can_create=current_user.role == "org_staff" and current_user.is_approved)
+
+
+def _location_choices(organization: Organization, current: str | None) -> list[tuple[str, str]]:
+    gazetteer = load_gazetteer()
+    prefecture = next((p for p in gazetteer.prefectures() if p.prefecture_code == organization.prefecture_code), None)
+    places = ([prefecture] if prefecture else []) + gazetteer.municipalities(organization.prefecture_code)
+    out = [(p.lg_code, p.full_name) for p in places]
+    if current and current not in {code for code, _ in out} and gazetteer.by_code(current):
+        out.insert(0, (current, gazetteer.by_code(current).full_name))
+    return out
+
+
+def _prepare(form: NeedForm, organization: Organization) -> NeedForm:
+    """Set the choices of every select (in the user's language) and keep blank skill rows to fill."""
+    tax = taxonomy()
+    lang = locale()
+    form.stages.choices = options((s.id, s.name(lang)) for s in tax.stages.values())
+    form.field_ids.choices = options(choices("fields"))
+    form.talent_type.choices = options([("", _("From the stages"))] + choices("talent_types"))
+    form.work_style.choices = options(choices("work_styles"))
+    form.engagement_form.choices = options(choices("engagement_forms"))
+    form.budget_unit.choices = options([("", _("Unknown"))] + choices("fee_units"))
+    form.location_lg_code.choices = options(_location_choices(organization, form.location_lg_code.data))
+    skill_choices = [SelectChoice("", _("(choose a skill)"))] + [
+        SelectChoice(item.id, item.name(lang), optgroup=cat.name(lang)) for cat in tax.categories for item in cat.items]
+    blanks = sum(1 for row in form.skills if not row.form.skill_id.data)
+    for _i in range(BLANK_SKILL_ROWS - blanks):
+        form.skills.append_entry({"skill_id": "", "min_level": 2, "must": "must"})
+    for row in form.skills:
+        row.form.skill_id.choices = skill_choices
+    return form
+
+
+def _suggest(form: NeedForm) -> list[str]:
+    """Fill skill rows from the chosen stages' priors and the matcher's reading of the text; keep typed rows."""
+    tax = taxonomy()
+    rows = [{"skill_id": r.form.skill_id.data, "min_level": r.form.min_level.data or 2, "must": r.form.must.data}
+            for r in form.skills if r.form.skill_id.data]
+    have = {r["skill_id"] for r in rows}
+    added = []
+    stages = [s for s in (form.stages.data or []) if s in tax.stages]
+    for item_id, weight in sorted(tax.stage_prior(stages).items(), key=lambda kv: -kv[1]):
+        if item_id not in have:
+            rows.append({"skill_id": item_id, "min_level": 3 if weight >= 0.9 else 2,
+                         "must": "must" if weight >= PRIOR_REQUIRED else "nice"})
+            have.add(item_id)
+            added.append(item_id)
+    text = "\n".join(t for t in (form.title.data or "", form.description.data or "") if t.strip())
+    for inferred in current_app.extensions["hub.matcher"].suggest_skills(text):
+        if inferred.item_id not in have:
+            rows.append({"skill_id": inferred.item_id, "min_level": 2, "must": "nice"})
+            have.add(inferred.item_id)
+            added.append(inferred.item_id)
+    form.skills.entries = []
+    form.skills.last_index = -1
+    for row in rows:
+        form.skills.append_entry(row)
+    return added
+
+
+def _need_data(form: NeedForm, need: Need | None, external_id: str) -> NeedData:
+    required, nice = form.skill_levels()
+    return NeedData(
+        external_id=external_id, title=form.title.data.strip(), description=(form.description.data or "").strip(),
+        stages=list(form.stages.data), talent_type=form.talent_type.data or None, required_skills=required,
+        nice_to_have_skills=nice, fields=list(form.field_ids.data or []), work_style=form.work_style.data,
+        location_lg_code=form.location_lg_code.data, hours_per_month=form.hours_per_month.data,
+        start=form.start.data, end=form.end.data, budget_unit=form.budget_unit.data or None,
+        budget_max=form.budget_max.data if form.budget_unit.data else None,
+        engagement_form=form.engagement_form.data, status=need.status if need else "draft")
+
+
+def _new_external_id() -> str:
+    session = get_session()
+    while True:
+        candidate = f"WN{secrets.token_hex(4).upper()}"
+        if session.scalar(select(Need.id).where(Need.external_id == candidate)) is None:
+            return candidate
+
+
+def _edit(need: Need | None, organization: Organization):
+    """Shared by create and edit: suggest re-renders, save validates and stores; errors keep what was typed."""
+    if need is None:
+        form = NeedForm(data={"location_lg_code": organization.lg_code, "work_style": "hybrid",
+                              "engagement_form": "contract", "hours_per_month": 20})
+    elif request.method == "POST":
+        form = NeedForm()
+    else:
+        form = NeedForm(data={
+            "title": need.title, "description": need.description, "stages": need.stage_ids,
+            "talent_type": need.talent_type or "", "field_ids": need.field_ids, "work_style": need.work_style,
+            "location_lg_code": need.location_lg_code, "hours_per_month": need.hours_per_month,
+            "start": need.start_date, "end": need.end_date, "budget_unit": need.budget_unit or "",
+            "budget_max": need.budget_max, "engagement_form": need.engagement_form,
+            "skills": [{"skill_id": s.skill_id, "min_level": s.min_level, "must": "must" if s.must else "nice"}
+                       for s in need.skills]})
+    suggested: list[str] = []
+    if request.method == "POST" and form.suggest.data:
+        suggested = _suggest(form)
+        if not suggested:
+            flash(_("No further skills to suggest: choose stages or describe the work first."), "warning")
+    _prepare(form, organization)
+    if request.method == "POST" and not form.suggest.data and form.validate():
+        session = get_session()
+        data = _need_data(form, need, need.external_id if need else _new_external_id())
+        created = need is None
+        need = apply_need(session, need, data, organization)
+        if created:
+            need.created_by_id = current_user.id
+        session.flush()
+        audit.record(session, current_user, "need_created" if created else "need_updated", "need", need.id)
+        session.commit()
+        flash(_("Need “%(title)s” saved.", title=need.title) + (" " + _("It is a draft until you publish it.")
+                                                                 if need.status == "draft" else ""))
+        return redirect(url_for("needs.detail", need_id=need.id))
+    tax = taxonomy()
+    leading = tax.leading_type(s for s in (form.stages.data or []) if s in tax.stages)
+    return render_template("needs/edit.html", form=form, need=need, suggested=set(suggested),
+                           leading_type=leading, organization=organization)
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@roles_required("org_staff")
+def create():
+    organization = get_session().get(Organization, current_user.organization_id)
+    if organization is None:
+        abort(403)
+    return _edit(None, organization)
+
+
+@bp.route("/<int:need_id>/edit", methods=["GET", "POST"])
+@roles_required("org_staff")
+def edit(need_id: int):
+    need = managed_need(need_id)
+    return _edit(need, need.organization)
+
+
+@bp.post("/<int:need_id>/publish")
+@roles_required("org_staff")
+def publish(need_id: int):
+    """Open a draft to experts and notify the best-fitting ones who opted in."""
+    need = managed_need(need_id)
+    if SimpleActionForm().validate_on_submit() and need.status == "draft":
+        session = get_session()
+        need.status = "open"
+        need.published_at = utcnow()
+        sent = notifications.notify_need_published(session, need)
+        audit.record(session, current_user, "need_published", "need", need.id, notified=len(sent))
+        session.commit()
+        flash(_("Need published; %(count)d fitting experts were notified.", count=len(sent)))
+    return redirect(url_for("needs.detail", need_id=need.id))
+
+
+@bp.post("/<int:need_id>/close")
+@roles_required("org_staff")
+def close(need_id: int):
+    need = managed_need(need_id)
+    if SimpleActionForm().validate_on_submit() and need.status in ("draft", "open", "filled"):
+        session = get_session()
+        need.status = "closed"
+        audit.record(session, current_user, "need_closed", "need", need.id)
+        session.commit()
+        flash(_("Need closed."))
+    return redirect(url_for("needs.detail", need_id=need.id))
+
+
+# --- the need page --------------------------------------------------------------------------
+class _NeedView:
+    """The need as the matcher should see it for one page view (e.g. ranked for another work style)."""
+
+    def __init__(self, need: Need, **overrides: Any):
+        self._need, self._overrides = need, overrides
+
+    def __getattr__(self, name: str) -> Any:
+        return self._overrides[name] if name in self._overrides else getattr(self._need, name)
+
+
+def _filter_form(need: Need) -> FilterForm:
+    form = FilterForm(request.args)
+    form.prefecture.choices = options([("", _("Any"))] + prefecture_choices())
+    form.work_style.choices = options([("", _("As the need says"))] + choices("work_styles"))
+    form.scheme.choices = options([("", _("Any"))] + choices("schemes"))
+    return form
+
+
+def _ranking_inputs(form: FilterForm) -> tuple[matching.Filters, dict[str, float] | None, str | None, int]:
+    """Filters, slider weights (None when untouched), work style override and how many to show."""
+    filters = matching.Filters(
+        prefectures=frozenset({form.prefecture.data}) if form.prefecture.data else None,
+        min_remaining_hours=float(form.min_hours.data) if form.min_hours.data is not None else None,
+        fee_within_budget=bool(form.within_budget.data),
+        schemes=frozenset({form.scheme.data}) if form.scheme.data else None)
+    sliders = {name: getattr(form, f"w_{name}").data for name in matching.SIGNALS}
+    weights = ({name: (value or 0) / 100 for name, value in sliders.items()}
+               if any(value is not None for value in sliders.values()) else None)
+    show = form.show.data if form.show.data else PAGE_SIZE
+    return filters, weights, form.work_style.data or None, show
+
+
+def _rank(need: Need, form: FilterForm):
+    """Rank the candidates as the filter form asks; invalid filters fall back to the plain ranking."""
+    engine = current_app.extensions["hub.matcher"]
+    session = get_session()
+    if not form.validate():
+        return engine.rank(session, need, top_k=PAGE_SIZE), PAGE_SIZE
+    filters, weights, work_style, show = _ranking_inputs(form)
+    target = _NeedView(need, work_style=work_style) if work_style else need
+    if weights is not None and not any(weights.values()):
+        form.w_skill.errors = [_("At least one weight must be above zero.")]
+        weights = None
+    return engine.rank(session, target, top_k=show, filters=filters, weights=weights), show
+
+
+@bp.route("/<int:need_id>")
+@login_required
+def detail(need_id: int):
+    need = load_need(need_id)
+    session = get_session()
+    context: dict[str, Any] = {"need": need, "manages": manages(need), "action_form": SimpleActionForm()}
+    if sees_candidates(need):
+        form = _filter_form(need)
+        outcome, show = _rank(need, form)
+        entries = list(session.scalars(
+            select(ShortlistEntry).where(ShortlistEntry.need_id == need.id)
+            .options(selectinload(ShortlistEntry.expert).selectinload(ExpertProfile.user))
+            .order_by(ShortlistEntry.created_at, ShortlistEntry.id)))
+        engaged = {}
+        for engagement in session.scalars(select(Engagement).where(Engagement.need_id == need.id,
+                                                                   Engagement.source == "need")
+                                          .options(selectinload(Engagement.evaluation))
+                                          .order_by(Engagement.id)):
+            engaged[engagement.expert_id] = engagement  # the newest wins
+        weights_shown = {name: round(outcome.result.weights.get(name, 0) * 100) for name in matching.SIGNALS}
+        for name, value in weights_shown.items():
+            field = getattr(form, f"w_{name}")
+            if field.data is None or field.errors:
+                field.data = value
+        context.update(
+            form=form, outcome=outcome, show=show, entries=entries, engaged=engaged,
+            shortlisted={e.expert_id for e in entries}, shortlist_form=ShortlistForm(),
+            contact_forms={e.id: ContactForm(formdata=None, prefix=f"c{e.id}") for e in entries},
+            start_forms={e.id: StartEngagementForm(formdata=None, prefix=f"s{e.id}", hours_per_month=need.hours_per_month,
+                                                   start=need.start_date, end=need.end_date) for e in entries},
+            complete_forms={e.id: CompleteEngagementForm(formdata=None, prefix=f"x{e.id}", end=need.end_date)
+                            for e in entries},
+            more_args={**request.args.to_dict(), "show": show + PAGE_SIZE},
+            excluded_total=sum(outcome.result.excluded.values()),
+            filtered_total=sum(outcome.result.filtered.values()))
+        session.commit()  # keeps a newly computed need embedding
+    return render_template("needs/detail.html", **context)
+
+
+@bp.post("/<int:need_id>/shortlist")
+@roles_required("org_staff")
+def shortlist(need_id: int):
+    """Shortlist a ranked expert with the score and explanation of the ranking the officer was looking at."""
+    need = managed_need(need_id)
+    form = ShortlistForm()
+    if not form.validate_on_submit() or not form.expert_id.data.isdigit():
+        abort(400)
+    expert_id = int(form.expert_id.data)
+    outcome, _show = _rank(need, _filter_form(need))
+    position, match = next(((i, m) for i, m in enumerate(outcome.matches, 1) if m.expert_id == expert_id),
+                           (None, None))
+    if match is None:
+        flash(_("This expert is no longer among the ranked candidates; the ranking has changed."), "warning")
+    else:
+        session = get_session()
+        entry = shortlist_match(session, need, match, outcome.result, current_user, rank=position)
+        audit.record(session, current_user, "shortlisted", "shortlist_entry", entry.id, need_id=need.id,
+                     expert_id=expert_id)
+        session.commit()
+        flash(_("%(name)s added to the shortlist.", name=outcome.experts[expert_id].name))
+    return redirect(url_for("needs.detail", need_id=need.id, **request.args.to_dict()) + "#shortlist")
+
+
+def _entry(need: Need, entry_id: int) -> ShortlistEntry:
+    entry = get_session().get(ShortlistEntry, entry_id)
+    if entry is None or entry.need_id != need.id:
+        abort(404)
+    return entry
+
+
+@bp.post("/<int:need_id>/shortlist/<int:entry_id>/contact")
+@roles_required("org_staff")
+def contact(need_id: int, entry_id: int):
+    need = managed_need(need_id)
+    entry = _entry(need, entry_id)
+    form = ContactForm(prefix=f"c{entry.id}")
+    if form.validate_on_submit():
+        session = get_session()
+        try:
+            engagements.request_contact(session, entry, current_user, form.message.data or "")
+        except engagements.StateError:
+            flash(_("A contact request was already sent to this expert."), "warning")
+        else:
+            session.commit()
+            flash(_("Contact request sent to %(name)s.", name=entry.expert.name))
+    else:
+        for error in form.message.errors:
+            flash(error, "error")
+    return redirect(url_for("needs.detail", need_id=need.id) + "#shortlist")
+
+
+@bp.post("/<int:need_id>/shortlist/<int:entry_id>/engagement")
+@roles_required("org_staff")
+def start_engagement(need_id: int, entry_id: int):
+    need = managed_need(need_id)
+    entry = _entry(need, entry_id)
+    form = StartEngagementForm(prefix=f"s{entry.id}")
+    if form.validate_on_submit():
+        session = get_session()
+        try:
+            engagements.start_engagement(session, entry, current_user, role=form.role.data, start=form.start.data,
+                                         end=form.end.data, hours_per_month=form.hours_per_month.data)
+        except engagements.StateError:
+            flash(_("An engagement can start only once the expert has accepted, and only once at a time."), "error")
+        else:
+            session.commit()
+            flash(_("Engagement with %(name)s started.", name=entry.expert.name))
+            return redirect(url_for("needs.detail", need_id=need.id) + "#shortlist")
+    return _detail_with_error(need, entry, start_form=form)
+
+
+def _engagement(need: Need, engagement_id: int) -> Engagement:
+    engagement = get_session().get(Engagement, engagement_id)
+    if engagement is None or engagement.need_id != need.id:
+        abort(404)
+    return engagement
+
+
+@bp.post("/<int:need_id>/engagements/<int:engagement_id>/complete")
+@roles_required("org_staff")
+def complete(need_id: int, engagement_id: int):
+    need = managed_need(need_id)
+    engagement = _engagement(need, engagement_id)
+    entry = get_session().scalar(select(ShortlistEntry).where(ShortlistEntry.need_id == need.id,
+                                                              ShortlistEntry.expert_id == engagement.expert_id))
+    form = CompleteEngagementForm(prefix=f"x{entry.id}" if entry else "")
+    if form.validate_on_submit():
+        session = get_session()
+        try:
+            engagements.complete_engagement(session, engagement, current_user, end=form.end.data,
+                                            contribution=form.contribution.data or "",
+                                            outcome=form.outcome.data or "")
+        except engagements.StateError:
+            form.end.errors = [_("The engagement is not active, or the end is before its start.")]
+        else:
+            session.commit()
+            flash(_("Engagement completed. Please evaluate it."))
+            return redirect(url_for("needs.evaluate", need_id=need.id, engagement_id=engagement.id))
+    return _detail_with_error(need, entry, complete_form=form)
+
+
+def _detail_with_error(need: Need, entry: ShortlistEntry | None, **forms: Any):
+    """Show one step's form with its errors and what was typed (no re-ranking needed)."""
+    return render_template("needs/step.html", need=need, entry=entry, **forms), 400
+
+
+@bp.route("/<int:need_id>/engagements/<int:engagement_id>/evaluate", methods=["GET", "POST"])
+@roles_required("org_staff")
+def evaluate(need_id: int, engagement_id: int):
+    need = managed_need(need_id)
+    engagement = _engagement(need, engagement_id)
+    if engagement.evaluation is not None:
+        flash(_("This engagement has been evaluated already."), "warning")
+        return redirect(url_for("needs.detail", need_id=need.id) + "#shortlist")
+    if engagement.status != "completed":
+        abort(409, description=_("Complete the engagement before evaluating it."))
+    asked = {s.skill_id: s.min_level for s in need.skills}
+    if request.method == "POST":
+        form = EvaluationForm()
+    else:
+        form = EvaluationForm(data={"skills": [{"skill_id": skill_id} for skill_id in asked]})
+    rows = {row.form.skill_id.data for row in form.skills}
+    if rows != set(asked):  # a tampered form: rate exactly the need's skills
+        form = EvaluationForm(formdata=None, data={"skills": [{"skill_id": skill_id} for skill_id in asked]})
+    if request.method == "POST" and form.validate():
+        session = get_session()
+        engagements.evaluate(session, engagement, current_user, overall=form.overall.data,
+                             would_rehire=form.rehire(), comment=form.comment.data or "",
+                             skill_ratings=form.skill_ratings(), asked_levels=asked)
+        session.commit()
+        flash(_("Thank you: the evaluation is saved and now part of %(name)s's record.", name=engagement.expert.name))
+        return redirect(url_for("needs.detail", need_id=need.id) + "#shortlist")
+    return render_template("needs/evaluate.html", need=need, engagement=engagement, form=form, asked=asked)
