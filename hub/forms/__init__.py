@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask import current_app
 from flask_babel import get_locale
 from wtforms import SelectMultipleField, widgets
+from wtforms.fields.choices import SelectChoice
 
 import skill_taxonomy
 
@@ -23,9 +24,14 @@ def locale() -> str:
     return str(get_locale() or "ja")
 
 
-def choices(kind: str) -> list[tuple[str, str]]:
-    """(id, label) pairs of a taxonomy vocabulary in the current language."""
-    return [(str(value), label) for value, label in taxonomy().choices(kind, locale())]
+def options(pairs) -> list[SelectChoice]:
+    """(value, label) pairs as WTForms 3.3 wants select choices."""
+    return [SelectChoice(value, label) for value, label in pairs]
+
+
+def choices(kind: str) -> list[SelectChoice]:
+    """The options of a taxonomy vocabulary in the current language."""
+    return options((str(value), label) for value, label in taxonomy().choices(kind, locale()))
 
 
 def strip(value):

@@ -9,13 +9,13 @@ from wtforms import (BooleanField, DateField, EmailField, IntegerField, RadioFie
                      TextAreaField, ValidationError)
 from wtforms.validators import Email, InputRequired, Length, NumberRange, Optional
 
-from hub.forms import MultiCheckboxField, choices, locale, strip, taxonomy
+from hub.forms import MultiCheckboxField, choices, locale, options, strip, taxonomy
 from hub.gazetteer import load_gazetteer
 from hub.models.people import MAX_HOURS_PER_MONTH
 
 
-def prefecture_choices() -> list[tuple[str, str]]:
-    return [(p.prefecture_code, p.name) for p in load_gazetteer().prefectures()]
+def prefecture_choices() -> list:
+    return options((p.prefecture_code, p.name) for p in load_gazetteer().prefectures())
 
 
 def resolve_place(text: str) -> tuple[str | None, str | None]:
@@ -59,7 +59,7 @@ class BasicsForm(FlaskForm):
 def _skills_form_class(item_ids: tuple[str, ...]) -> type[FlaskForm]:
     """One select (0-4) per DSS item; built once, labels filled in per request."""
     attrs = {f"skill_{item_id}": SelectField(item_id, coerce=int, default=0, validators=[Optional()],
-                                             choices=[(level, str(level)) for level in range(5)])
+                                             choices=options((level, str(level)) for level in range(5)))
              for item_id in item_ids}
     return type("SkillsForm", (FlaskForm,), attrs)
 
@@ -73,7 +73,7 @@ def skills_form(*args, **kwargs) -> FlaskForm:
         item = tax.items[item_id]
         field.label.text = item.name(lang)
         field.description = item.description(lang)
-        field.choices = [(level.value, f"{level.value} {level.name(lang)}") for level in tax.levels]
+        field.choices = options((level.value, f"{level.value} {level.name(lang)}") for level in tax.levels)
     return form
 
 
@@ -141,13 +141,18 @@ class FeeForm(FlaskForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fee_unit.choices = [("", _l("Not stated"))] + choices("fee_units")
+        self.fee_unit.choices = options([("", _l("Not stated"))]) + choices("fee_units")
 
-    def validate_fee_amount(self, field):
-        if self.fee_unit.data and field.data is None:
-            raise ValidationError(_l("Give an amount for this fee basis, or choose “Not stated”."))
-        if field.data is not None and not self.fee_unit.data:
-            raise ValidationError(_l("Choose a fee basis for this amount."))
+    def validate(self, extra_validators=None) -> bool:
+        # Cross-field checks here: Optional() stops a field's own validators when it is empty.
+        valid = super().validate(extra_validators)
+        if self.fee_unit.data and self.fee_amount.data is None and not self.fee_amount.errors:
+            self.fee_amount.errors.append(_l("Give an amount for this fee basis, or choose “Not stated”."))
+            valid = False
+        if self.fee_amount.data is not None and not self.fee_unit.data:
+            self.fee_unit.errors.append(_l("Choose a fee basis for this amount."))
+            valid = False
+        return valid
 
 
 class SchemesForm(FlaskForm):
@@ -160,13 +165,13 @@ class SchemesForm(FlaskForm):
 
 class VisibilityForm(FlaskForm):
     listed = BooleanField(_l("List my profile for municipalities to find"))
-    visibility = RadioField(_l("Who may see my profile"), validators=[InputRequired()], choices=[
+    visibility = RadioField(_l("Who may see my profile"), validators=[InputRequired()], choices=options([
         ("staff", _l("Approved staff of municipalities and bureaus only")),
-        ("public", _l("Also other signed-in members of the hub"))])
+        ("public", _l("Also other signed-in members of the hub"))]))
     notify_opt_in = BooleanField(_l("Tell me when a need that fits me is published"))
-    status = SelectField(_l("Status"), validators=[InputRequired()], choices=[
+    status = SelectField(_l("Status"), validators=[InputRequired()], choices=options([
         ("active", _l("Active: open to new work")), ("paused", _l("Paused: not taking new work for now")),
-        ("retired", _l("Retired"))])
+        ("retired", _l("Retired"))]))
 
 
 OTHER_KINDS = ("npo", "university", "chamber", "business")
@@ -193,13 +198,14 @@ class EngagementForm(FlaskForm):
     hours_per_month = IntegerField(_l("Hours per month"),
                                    validators=[InputRequired(), NumberRange(0, MAX_HOURS_PER_MONTH)])
     status = RadioField(_l("Status"), validators=[InputRequired()], default="completed",
-                        choices=[("active", _l("Running")), ("completed", _l("Completed"))])
+                        choices=options([("active", _l("Running")), ("completed", _l("Completed"))]))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        kinds = dict(choices("organization_kinds"))
-        self.org_kind.choices = [("local", _l("Municipality or prefecture"))] + [(k, kinds[k]) for k in OTHER_KINDS]
-        self.org_prefecture.choices = [("", "—")] + prefecture_choices()
+        kinds = taxonomy().enums["organization_kinds"]
+        self.org_kind.choices = options([("local", _l("Municipality or prefecture"))]
+                                        + [(k, kinds[k].name(locale())) for k in OTHER_KINDS])
+        self.org_prefecture.choices = options([("", "—")]) + prefecture_choices()
         self.stages.choices = choices("stages")
         self.fields_.choices = choices("fields")
         self.org_code: str | None = None
@@ -210,12 +216,16 @@ class EngagementForm(FlaskForm):
             if error:
                 raise ValidationError(error)
 
-    def validate_org_prefecture(self, field):
-        if self.org_kind.data != "local" and not field.data:
-            raise ValidationError(_l("Choose the prefecture of this organization."))
-
-    def validate_end(self, field):
-        if field.data and self.start.data and field.data < self.start.data:
-            raise ValidationError(_l("The end comes before the start."))
-        if self.status.data == "completed" and not field.data:
-            raise ValidationError(_l("A completed engagement needs an end date."))
+    def validate(self, extra_validators=None) -> bool:
+        # Cross-field checks here: Optional() stops a field's own validators when it is empty.
+        valid = super().validate(extra_validators)
+        if self.org_kind.data != "local" and not self.org_prefecture.data:
+            self.org_prefecture.errors.append(_l("Choose the prefecture of this organization."))
+            valid = False
+        if self.end.data and self.start.data and self.end.data < self.start.data:
+            self.end.errors.append(_l("The end comes before the start."))
+            valid = False
+        if self.status.data == "completed" and not self.end.data and not self.end.errors:
+            self.end.errors.append(_l("A completed engagement needs an end date."))
+            valid = False
+        return valid

@@ -6,7 +6,9 @@ from flask_wtf import FlaskForm
 from wtforms import IntegerField, SelectField, StringField
 from wtforms.validators import Length, NumberRange, Optional
 
-from hub.forms import choices, locale, strip, taxonomy
+from wtforms.fields.choices import SelectChoice
+
+from hub.forms import choices, locale, options, strip, taxonomy
 from hub.forms.experts import prefecture_choices
 from hub.models.people import MAX_HOURS_PER_MONTH
 
@@ -25,8 +27,8 @@ class SearchForm(FlaskForm):
     talent_type = SelectField(_l("Type"), validators=[Optional()])
     work_style = SelectField(_l("Can work"), validators=[Optional()])
     scheme = SelectField(_l("Scheme"), validators=[Optional()])
-    sort = SelectField(_l("Order"), validators=[Optional()], choices=[
-        ("updated", _l("Recently updated")), ("hours", _l("Most remaining hours")), ("name", _l("Name"))])
+    sort = SelectField(_l("Order"), validators=[Optional()], choices=options([
+        ("updated", _l("Recently updated")), ("hours", _l("Most remaining hours")), ("name", _l("Name"))]))
 
     skill_1 = SelectField(_l("Skill"), validators=[Optional()])
     level_1 = SelectField(_l("at least level"), validators=[Optional()])
@@ -38,17 +40,18 @@ class SearchForm(FlaskForm):
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("meta", {"csrf": False})
         super().__init__(*args, **kwargs)
-        anything = ("", _l("Any"))
-        self.prefecture.choices = [anything] + prefecture_choices()
-        self.talent_type.choices = [anything] + choices("talent_types")
-        self.work_style.choices = [anything] + [(k, v) for k, v in choices("work_styles") if k != "hybrid"]
-        self.scheme.choices = [anything] + choices("schemes")
+        anything = [SelectChoice("", _l("Any"))]
+        self.prefecture.choices = anything + prefecture_choices()
+        self.talent_type.choices = anything + choices("talent_types")
+        self.work_style.choices = anything + [c for c in choices("work_styles") if c.value != "hybrid"]
+        self.scheme.choices = anything + choices("schemes")
         tax, lang = taxonomy(), locale()
-        grouped = [("", _l("Any skill"))]
+        grouped = [SelectChoice("", _l("Any skill"))]
         for category in tax.categories:
-            for item in category.items:
-                grouped.append((item.id, f"{category.name(lang)} › {item.name(lang)}"))
-        levels = [(str(level.value), f"{level.value} {level.name(lang)}") for level in tax.levels if level.value > 0]
+            grouped.extend(SelectChoice(item.id, item.name(lang), optgroup=category.name(lang))
+                           for item in category.items)
+        levels = options((str(level.value), f"{level.value} {level.name(lang)}")
+                         for level in tax.levels if level.value > 0)
         for i in range(1, SKILL_ROWS + 1):
             self[f"skill_{i}"].choices = grouped
             self[f"level_{i}"].choices = levels

@@ -195,7 +195,6 @@ SECTIONS = [
 SECTION_BY_ID = {s.id: s for s in SECTIONS}
 
 
-@bp.route("/me/profile/", defaults={"section": "basics"}, methods=["GET", "POST"])
 @bp.route("/me/profile/<section>", methods=["GET", "POST"])
 @roles_required("expert")
 def edit(section: str):
@@ -249,10 +248,10 @@ def _engagement_organization(db: Session, form: EngagementForm) -> Organization:
 
 def _save_engagement(db: Session, expert: ExpertProfile, engagement: Engagement | None,
                      form: EngagementForm) -> Engagement:
+    organization = _engagement_organization(db, form)  # before a half-filled engagement can be flushed
     if engagement is None:
-        engagement = Engagement(expert=expert, source="import")
-        db.add(engagement)
-    engagement.organization = _engagement_organization(db, form)
+        engagement = Engagement(source="import")
+    engagement.organization = organization
     engagement.title = form.title.data
     engagement.role = form.role.data or ""
     engagement.contribution = form.contribution.data or ""
@@ -265,6 +264,8 @@ def _save_engagement(db: Session, expert: ExpertProfile, engagement: Engagement 
     engagement.stages.extend(EngagementStage(stage_id=s) for s in wanted_stages if s not in engagement.stage_ids)
     engagement.fields[:] = [f for f in engagement.fields if f.field_id in wanted_fields]
     engagement.fields.extend(EngagementField(field_id=f) for f in wanted_fields if f not in engagement.field_ids)
+    if engagement.id is None:
+        expert.engagements.append(engagement)
     touch(expert)
     db.flush()
     return engagement
