@@ -17,11 +17,6 @@ LEVEL_CHOICES = [SelectChoice(n, str(n)) for n in (1, 2, 3, 4)]
 BLANK_SKILL_ROWS = 3  # empty rows offered after the filled ones, so skills can be added without JavaScript
 
 
-def options(pairs) -> list[SelectChoice]:
-    """(value, label) pairs as WTForms 3.3 wants select choices."""
-    return [SelectChoice(value, label) for value, label in pairs]
-
-
 class SkillRowForm(Form):
     """One asked-for skill: the DSS item, the minimum level and whether it is a must-have."""
 

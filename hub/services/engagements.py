@@ -64,11 +64,11 @@ def start_engagement(session: Session, entry: ShortlistEntry, user: User | None,
         raise StateError("an engagement with this expert for this need is already running")
     need = entry.need
     engagement = Engagement(
-        expert_id=entry.expert_id, organization_id=need.organization_id, need_id=need.id, source="need",
+        expert=entry.expert, organization_id=need.organization_id, need_id=need.id, source="need",
         title=need.title, role=role.strip(), start_date=start, end_date=end, hours_per_month=hours_per_month,
         status="active", stages=[EngagementStage(stage_id=s) for s in need.stage_ids],
         fields=[EngagementField(field_id=f) for f in need.field_ids])
-    session.add(engagement)
+    session.add(engagement)  # through `expert=`, so a loaded expert.engagements sees it at once
     _touch(entry.expert)
     session.flush()
     audit.record(session, user, "engagement_started", "engagement", engagement.id, need_id=need.id,

@@ -14,11 +14,11 @@ from wtforms.fields.choices import SelectChoice
 import matching
 from hub.auth import roles_required
 from hub.db import get_session, utcnow
-from hub.forms import choices, locale, taxonomy
+from hub.forms import choices, locale, options, taxonomy
 from hub.forms.evaluations import EvaluationForm
 from hub.forms.experts import prefecture_choices
 from hub.forms.needs import (BLANK_SKILL_ROWS, CompleteEngagementForm, ContactForm, FilterForm, NeedForm,
-                             ShortlistForm, SimpleActionForm, StartEngagementForm, options)
+                             ShortlistForm, SimpleActionForm, StartEngagementForm)
 from hub.gazetteer import load_gazetteer
 from hub.models import Engagement, ExpertProfile, Need, Organization, ShortlistEntry
 from hub.services import audit, engagements, notifications
@@ -144,11 +144,11 @@ def _prepare(form: NeedForm, organization: Organization) -> NeedForm:
     tax = taxonomy()
     lang = locale()
     form.stages.choices = options((s.id, s.name(lang)) for s in tax.stages.values())
-    form.field_ids.choices = options(choices("fields"))
-    form.talent_type.choices = options([("", _("From the stages"))] + choices("talent_types"))
-    form.work_style.choices = options(choices("work_styles"))
-    form.engagement_form.choices = options(choices("engagement_forms"))
-    form.budget_unit.choices = options([("", _("Unknown"))] + choices("fee_units"))
+    form.field_ids.choices = choices("fields")
+    form.talent_type.choices = [SelectChoice("", _("From the stages"))] + choices("talent_types")
+    form.work_style.choices = choices("work_styles")
+    form.engagement_form.choices = choices("engagement_forms")
+    form.budget_unit.choices = [SelectChoice("", _("Unknown"))] + choices("fee_units")
     form.location_lg_code.choices = options(_location_choices(organization, form.location_lg_code.data))
     skill_choices = [SelectChoice("", _("(choose a skill)"))] + [
         SelectChoice(item.id, item.name(lang), optgroup=cat.name(lang)) for cat in tax.categories for item in cat.items]
@@ -306,9 +306,9 @@ class _NeedView:
 
 def _filter_form(need: Need) -> FilterForm:
     form = FilterForm(request.args)
-    form.prefecture.choices = options([("", _("Any"))] + prefecture_choices())
-    form.work_style.choices = options([("", _("As the need says"))] + choices("work_styles"))
-    form.scheme.choices = options([("", _("Any"))] + choices("schemes"))
+    form.prefecture.choices = [SelectChoice("", _("Any"))] + prefecture_choices()
+    form.work_style.choices = [SelectChoice("", _("As the need says"))] + choices("work_styles")
+    form.scheme.choices = [SelectChoice("", _("Any"))] + choices("schemes")
     return form
 
 

@@ -61,6 +61,11 @@ def need(session, organization, *, status: str = "open", title: str = "オンデ
 
 
 def login(client, account: User) -> None:
+    """Sign `account` in; the `session` fixture keeps one app context (and g) for all requests of a test,
+    so Flask-Login's cached user of an earlier request is dropped too."""
+    from flask import g, has_app_context
+    if has_app_context():
+        g.pop("_login_user", None)
     with client.session_transaction() as sess:
         sess["_user_id"] = str(account.id)
         sess["_fresh"] = True
