@@ -203,31 +203,41 @@ def train_ranker_command(seed: int) -> None:
 @with_appcontext
 def reembed_command() -> None:
     """Compute the text embeddings that are missing or stale for the configured model, with progress."""
-    from sqlalchemy import select
-
     from hub.db import get_session
-    from hub.models import ExpertProfile, Need
-    from hub.services.matching import expert_load_options
 
     _prepare_database()
     session = get_session()
+    _embed_all(session)
+    session.commit()
+
+
+def _embed_all(session) -> None:
+    """Bring every stored embedding up to date for the configured model (only changed texts are encoded)."""
+    from sqlalchemy import select
+
+    from hub.models import ExpertProfile, Need
+    from hub.services.matching import expert_load_options
+
     engine = current_app.extensions["hub.matcher"]
     experts = list(session.scalars(select(ExpertProfile).options(*expert_load_options()).order_by(ExpertProfile.id)))
-    click.echo(f"model {engine.encoder.name}: {len(experts)} experts", err=True)
+    click.echo(f"text embeddings ({engine.encoder.name}): {len(experts)} experts", err=True)
     with _progress(len(experts), "experts") as advance:
         engine.expert_vectors(session, experts, progress=advance)
     for need in session.scalars(select(Need).order_by(Need.id)):
         engine.need_vector(session, need)
-    session.commit()
-    click.echo("embeddings up to date", err=True)
+    click.echo("text embeddings up to date", err=True)
 
 
 @click.command("demo")
 @click.option("--seed", type=int, default=None, help="Random seed (default: the fixed demo seed).")
 @click.option("--experts", "n_experts", type=click.IntRange(min=1), default=None, help="Experts (default 320).")
 @click.option("--needs", "n_needs", type=click.IntRange(min=5), default=None, help="Needs (default 64).")
+@click.option("--if-empty", is_flag=True, help="Do nothing (and succeed) when the database already has data.")
+@click.option("--embed/--no-embed", default=True, show_default=True,
+              help="Compute text embeddings now, so the first ranking does not wait for them.")
 @with_appcontext
-def demo_command(seed: int | None, n_experts: int | None, n_needs: int | None) -> None:
+def demo_command(seed: int | None, n_experts: int | None, n_needs: int | None, if_empty: bool,
+                 embed: bool) -> None:
     """Fill an empty database with a realistic, reproducible Japanese demo data set (docs/demo.md)."""
     import time
 
@@ -237,6 +247,9 @@ def demo_command(seed: int | None, n_experts: int | None, n_needs: int | None) -
     _prepare_database()
     session = get_session()
     if not demo.is_empty(session):
+        if if_empty:
+            click.echo("The database already has data; demo not loaded.", err=True)
+            return
         click.echo("The database is not empty (it has experts, needs or users); the demo only fills an empty one.\n"
                    "Point DATABASE_URL at a new database, or remove the SQLite file under instance/, and run again.",
                    err=True)
@@ -245,6 +258,8 @@ def demo_command(seed: int | None, n_experts: int | None, n_needs: int | None) -
     counts = demo.load_demo(session, current_app.extensions["hub.taxonomy"],
                             seed=demo.DEFAULT_SEED if seed is None else seed,
                             n_experts=n_experts or demo.DEFAULT_EXPERTS, n_needs=n_needs or demo.DEFAULT_NEEDS)
+    if embed:
+        _embed_all(session)
     session.commit()
     for line in counts.lines():
         click.echo(line, err=True)
