@@ -41,7 +41,7 @@ def resolve_place(text: str) -> tuple[str | None, str | None]:
 
 class BasicsForm(FlaskForm):
     name = StringField(_l("Name"), validators=[InputRequired(), Length(max=100)], filters=[strip])
-    talent_type = RadioField(_l("Type"), validators=[InputRequired()])
+    talent_type = RadioField(_l("Talent type"), validators=[InputRequired()])
     bio = TextAreaField(_l("About you and your work"), validators=[Length(max=4000)], filters=[strip],
                         description=_l("Municipalities search this text. Say which projects you drove and "
                                        "what changed because of them."))

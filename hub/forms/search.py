@@ -24,7 +24,7 @@ class SearchForm(FlaskForm):
     prefecture = SelectField(_l("Home prefecture"), validators=[Optional()])
     min_hours = IntegerField(_l("Remaining hours per month, at least"),
                              validators=[Optional(), NumberRange(0, MAX_HOURS_PER_MONTH)])
-    talent_type = SelectField(_l("Type"), validators=[Optional()])
+    talent_type = SelectField(_l("Talent type"), validators=[Optional()])
     work_style = SelectField(_l("Can work"), validators=[Optional()])
     scheme = SelectField(_l("Scheme"), validators=[Optional()])
     sort = SelectField(_l("Order"), validators=[Optional()], choices=options([
