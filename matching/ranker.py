@@ -60,7 +60,7 @@ class Ranker:
     """
 
     def __init__(self, weights: Mapping[str, float] | None = None, load_spreading: float = 0.0,
-                 item_matrix: np.ndarray | None = None, infer_top_n: int = 5, infer_threshold: float = 0.3,
+                 item_matrix: np.ndarray | None = None, infer_top_n: int = 5, infer_min_z: float = 2.0,
                  weights_version: str | None = None):
         if load_spreading < 0:
             raise ValueError(f"load_spreading must be >= 0, got {load_spreading!r}")
@@ -69,7 +69,7 @@ class Ranker:
         self.load_spreading = float(load_spreading)
         self.item_matrix = item_matrix
         self.infer_top_n = infer_top_n
-        self.infer_threshold = infer_threshold
+        self.infer_min_z = infer_min_z
         self.weights_version = weights_version or (DEFAULT_WEIGHTS_VERSION if weights is None else "custom")
 
     def infer(self, index: CandidateIndex, need: NeedQuery) -> list[InferredSkill]:
@@ -77,7 +77,7 @@ class Ranker:
         if self.item_matrix is None or need.text_vector is None:
             return []
         return infer_skills(index.space, need.text_vector, self.item_matrix,
-                            top_n=self.infer_top_n, threshold=self.infer_threshold)
+                            top_n=self.infer_top_n, min_z=self.infer_min_z)
 
     def rank(self, index: CandidateIndex, need: NeedQuery, top_k: int = 10, filters: Filters | None = None,
              inferred: Sequence[InferredSkill] | None = None) -> RankResult:

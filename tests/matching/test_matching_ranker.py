@@ -211,3 +211,21 @@ def test_rank_semantic_pruning_gives_the_exhaustive_top_k():
         top = ranker.rank(index, query, top_k=7).matches
         full = ranker.rank(index, query, top_k=300).matches[:7]
         assert [(m.expert_id, m.score, m.signals) for m in top] == [(m.expert_id, m.score, m.signals) for m in full]
+
+
+def test_infer_skills_suggests_items_that_stand_out_from_the_rest():
+    from matching import infer_skills, item_matrix, make_encoder
+
+    space = replace(SPACE, texts={"backend_dev": ("サーバーサイド開発 API データベース",),
+                                  "security_management": ("情報セキュリティ管理 監査 ポリシー",)})
+    encoder = make_encoder("tfidf", dim=256)
+    items = item_matrix(space, encoder)
+    assert items.shape == (len(space.item_ids), 256)
+    query = encoder.encode(["情報セキュリティのポリシーと監査"], kind="query")[0]
+    inferred = infer_skills(space, query, items, top_n=3, min_z=2.0)
+    assert [s.item_id for s in inferred] == ["security_management"]
+    assert infer_skills(space, None, items) == []
+    ranker = Ranker(item_matrix=items)
+    result = ranker.rank(CandidateIndex(space, [expert(1)], np.zeros((1, 256), np.float32)),
+                         need(required={}, text_vector=query))
+    assert [s.item_id for s in result.inferred] == ["security_management"]
