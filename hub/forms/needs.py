@@ -103,7 +103,7 @@ for _signal in SIGNALS:
 
 class ShortlistForm(FlaskForm):
     expert_id = HiddenField(validators=[DataRequired()])
-    submit = SubmitField(_l("Shortlist"))
+    submit = SubmitField(_l("Add to shortlist"))
 
 
 class ContactForm(FlaskForm):
