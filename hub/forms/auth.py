@@ -19,7 +19,8 @@ class LoginForm(FlaskForm):
 
 def _password_fields():
     password = PasswordField(
-        _l("Password"), validators=[InputRequired(), Length(min=PASSWORD_MIN, max=200)],
+        _l("Password"), validators=[InputRequired(), Length(min=PASSWORD_MIN, max=200, message=_l(
+            "Use between %(min)d and %(max)d characters."))],
         description=_l("At least %(n)s characters. A short sentence is easy to remember.", n=PASSWORD_MIN))
     confirm = PasswordField(_l("Password again"), validators=[
         InputRequired(), EqualTo("password", message=_l("The two passwords differ."))])

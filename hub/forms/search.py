@@ -50,8 +50,9 @@ class SearchForm(FlaskForm):
         for category in tax.categories:
             grouped.extend(SelectChoice(item.id, item.name(lang), optgroup=category.name(lang))
                            for item in category.items)
-        levels = options((str(level.value), f"{level.value} {level.name(lang)}")
-                         for level in tax.levels if level.value > 0)
+        # Short labels ("≥ 2") fit beside the skill; the level names are on the profile editor.
+        levels = [SelectChoice(str(level.value), f"≥ {level.value}", render_kw={"title": level.name(lang)})
+                  for level in tax.levels if level.value > 0]
         for i in range(1, SKILL_ROWS + 1):
             self[f"skill_{i}"].choices = grouped
             self[f"level_{i}"].choices = levels
