@@ -87,6 +87,11 @@ class NeedForm(FlaskForm):
 class FilterForm(Form):
     """The GET form of the need page: filters and weight sliders that re-rank the candidates."""
 
+    class Meta:
+        def get_translations(self, form):  # WTForms' own messages in the user's language, as FlaskForm does
+            from flask_wtf.i18n import translations
+            return translations
+
     prefecture = SelectField(_l("Home prefecture"), default="", validators=[Optional()])
     work_style = SelectField(_l("Work style to rank for"), default="", validators=[Optional()])
     min_hours = IntegerField(_l("Minimum remaining hours per month"),
