@@ -10,7 +10,7 @@ from hub.db import utcnow
 from hub.models import AuditEvent, Engagement, Evaluation
 from tests.support import post_form
 from tests.web.web_accounts_support import (MATSUMOTO, SHIOJIRI, add_engagement, contact_request, forget_current_user,
-                                            login, make_expert, make_need, make_org, make_staff, make_user)
+                                            login, make_expert, make_need, make_org, make_staff)
 
 
 def _as(client, email):

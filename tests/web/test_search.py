@@ -6,7 +6,7 @@ import re
 from sqlalchemy import event
 
 from tests.web.web_accounts_support import (SHIOJIRI, add_engagement, forget_current_user, login, make_expert,
-                                            make_staff, make_user)
+                                            make_staff)
 
 
 def _staff_client(client, session):
