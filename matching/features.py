@@ -17,6 +17,17 @@ from .vectors import NeedSkills
 MUST_EXPONENT = 2.0
 MISSING_MUST_PENALTY = 0.5
 NEUTRAL = 0.5
+# Narrow products (n x k with small k, or few rows) run as einsum, not BLAS: on a busy 2-core
+# machine a threaded BLAS call on such shapes spends ~50x longer synchronising than computing.
+SMALL_BLAS_ROWS = 16384
+
+
+def rowdot(matrix: np.ndarray, vector: np.ndarray) -> np.ndarray:
+    """matrix @ vector as float32; single-threaded einsum unless the matrix is large and wide."""
+    vector = vector.astype(np.float32, copy=False)
+    if matrix.shape[1] >= 64 and matrix.shape[0] > SMALL_BLAS_ROWS:
+        return matrix @ vector
+    return np.einsum("ij,j->i", matrix, vector)
 
 
 def skill(levels: np.ndarray, need: NeedSkills) -> np.ndarray:
@@ -36,18 +47,18 @@ def skill(levels: np.ndarray, need: NeedSkills) -> np.ndarray:
     cover = np.minimum(levels * (1.0 / req).astype(np.float32), 1.0)
     if must.any():
         cover[:, must] **= MUST_EXPONENT
-    score = cover @ (w / w.sum())
+    score = rowdot(cover, w / w.sum())
     if must.any():
         wm = w[must] / w[must].sum()
-        missing = (levels[:, must] <= 0) @ wm
-        score *= 1.0 - MISSING_MUST_PENALTY * missing.astype(np.float32)
+        missing = rowdot((levels[:, must] <= 0).astype(np.float32), wm)
+        score *= 1.0 - MISSING_MUST_PENALTY * missing
     return np.clip(score, 0.0, 1.0).astype(np.float32, copy=False)
 
 
 # --- semantic ----------------------------------------------------------------------------
 def semantic(expert_vectors: np.ndarray, need_vector: np.ndarray) -> np.ndarray:
     """Cosine similarity of L2-normalised vectors, clipped to [0, 1]."""
-    out = expert_vectors @ need_vector.astype(np.float32, copy=False)
+    out = rowdot(expert_vectors, need_vector)
     return np.clip(out, 0.0, 1.0, out=out)
 
 

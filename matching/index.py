@@ -84,9 +84,10 @@ class CandidateIndex:
         # Column-major: a need reads a handful of item columns for all rows, which is then contiguous.
         self._skills = np.zeros((capacity, self.space.n_items), dtype=np.float32, order="F")
         self._emb = np.zeros((capacity, self.dim), dtype=np.float32)
-        self._c_start = np.full((capacity, k), _NO_DATE_HIGH, dtype=np.int32)
-        self._c_end = np.full((capacity, k), _NO_DATE_LOW, dtype=np.int32)
-        self._c_hours = np.zeros((capacity, k), dtype=np.float32)
+        # Commitments padded to K slots, column-major: remaining hours walk one slot at a time.
+        self._c_start = np.full((capacity, k), _NO_DATE_HIGH, dtype=np.int32, order="F")
+        self._c_end = np.full((capacity, k), _NO_DATE_LOW, dtype=np.int32, order="F")
+        self._c_hours = np.zeros((capacity, k), dtype=np.float32, order="F")
         self._stage_counts = np.zeros((capacity, len(self.stages)), dtype=np.float32)
         self._stages_led = np.zeros((capacity, len(self.stages)), dtype=np.float32)
         self._field_counts = np.zeros((capacity, max(len(self._field_pos), 1)), dtype=np.float32)
@@ -109,7 +110,7 @@ class CandidateIndex:
             old = getattr(self, name)
             cols = {"_c_start": k, "_c_end": k, "_c_hours": k, "_field_counts": n_fields,
                     "_field_decl": n_fields}.get(name, old.shape[1])
-            new = np.full((capacity, cols), fill, dtype=old.dtype, order="F" if name == "_skills" else "C")
+            new = np.full((capacity, cols), fill, dtype=old.dtype, order="F" if name in ("_skills", "_c_start", "_c_end", "_c_hours") else "C")
             new[:n, :old.shape[1]] = old[:n]
             setattr(self, name, new)
         self._cap, self._k = capacity, k

@@ -144,9 +144,10 @@ class Ranker:
                               skills_need.must[active_cols])
         stage_ind = index.stage_indicator(need.stages)
         field_ind = index.field_indicator(need.fields)
-        in_stages = (col("stage_counts") @ stage_ind)[rows]  # narrow matrices: product first, then gather
-        in_fields = (col("field_counts") @ field_ind)[rows]
-        declared = (col("stages_led") @ stage_ind + col("field_decl") @ field_ind)[rows]
+        rowdot = features.rowdot  # narrow matrices: product first, then gather
+        in_stages = rowdot(col("stage_counts"), stage_ind)[rows]
+        in_fields = rowdot(col("field_counts"), field_ind)[rows]
+        declared = (rowdot(col("stages_led"), stage_ind) + rowdot(col("field_decl"), field_ind))[rows]
         need_type = need.talent_type or index.space.leading_type(need.stages)
         signals = {
             "skill": features.skill(index.skills[:, active_cols][rows], sub_need),
