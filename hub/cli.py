@@ -283,6 +283,7 @@ def init_app(app: Flask) -> None:
 def match_command(need_external_id: str, top: int, as_json: bool) -> None:
     """Rank the experts for the need NEED_EXTERNAL_ID, best first (logs go to standard error)."""
     import json
+    import unicodedata
 
     from sqlalchemy import select
 
@@ -308,7 +309,9 @@ def match_command(need_external_id: str, top: int, as_json: bool) -> None:
     header = f"{'#':>3}  {'expert':<12} {'name':<16} {'score':>6}  " + " ".join(f"{s[:5]:>5}" for s in SIGNALS)
     click.echo(header)
     for rank, m in enumerate(result.matches, 1):
-        click.echo(f"{rank:>3}  {m.external_id:<12} {names.get(m.expert_id, ''):<16} {m.score:>6.3f}  "
+        name = names.get(m.expert_id, "")
+        width = sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in name)  # kanji take two columns
+        click.echo(f"{rank:>3}  {m.external_id:<12} {name}{' ' * max(1, 17 - width)}{m.score:>6.3f}  "
                    + " ".join(f"{m.signals[s]:>5.2f}" for s in SIGNALS))
 
 
