@@ -86,19 +86,8 @@ def apply_expert(session: Session, expert: ExpertProfile | None, data: ExpertDat
     if expert is None:
         expert = ExpertProfile(external_id=data.external_id)
         session.add(expert)
-    expert.name = data.name
-    expert.email = data.email
-    expert.talent_type = data.talent_type
-    expert.bio = data.bio
-    expert.home_lg_code = data.home_lg_code
-    place = gazetteer.by_code(data.home_lg_code) if data.home_lg_code else None
-    expert.prefecture_code = place.prefecture_code if place else None
-    expert.remote, expert.onsite, expert.resident = data.remote, data.onsite, data.resident
-    expert.max_travel_km = data.max_travel_km
-    expert.hours_per_month = data.hours_per_month
-    expert.available_from, expert.available_until = data.available_from, data.available_until
-    expert.fee_unit, expert.fee_amount = data.fee_unit, data.fee_amount
-    expert.fee_negotiable = data.fee_negotiable
+    for name, value in expert_columns(data, gazetteer).items():
+        setattr(expert, name, value)
 
     by_skill = {row.skill_id: row for row in expert.skills}
     skills = []
@@ -127,11 +116,32 @@ def apply_expert(session: Session, expert: ExpertProfile | None, data: ExpertDat
     return expert
 
 
+def expert_columns(data: ExpertData, gazetteer: Gazetteer) -> dict:
+    """Return the profile's column values for `data` (the prefecture derived from the home code).
+
+    Shared by apply_expert and the set-based bulk import, so both write the same thing.
+    """
+    place = gazetteer.by_code(data.home_lg_code) if data.home_lg_code else None
+    return {
+        "name": data.name, "email": data.email, "talent_type": data.talent_type, "bio": data.bio,
+        "home_lg_code": data.home_lg_code, "prefecture_code": place.prefecture_code if place else None,
+        "remote": data.remote, "onsite": data.onsite, "resident": data.resident,
+        "max_travel_km": data.max_travel_km, "hours_per_month": data.hours_per_month,
+        "available_from": data.available_from, "available_until": data.available_until,
+        "fee_unit": data.fee_unit, "fee_amount": data.fee_amount, "fee_negotiable": data.fee_negotiable,
+    }
+
+
+def engagement_columns(item: EngagementData) -> dict:
+    """Return an imported engagement's column values (the organization is resolved by the caller)."""
+    return {"source": "import", "title": item.title, "role": item.role, "contribution": item.contribution,
+            "start_date": item.start, "end_date": item.end, "hours_per_month": item.hours_per_month,
+            "status": item.status}
+
+
 def _engagement(item: EngagementData, organizations: LocalGovernments) -> Engagement:
     engagement = Engagement(
-        organization=organizations.get(item.org_lg_code), source="import", title=item.title, role=item.role,
-        contribution=item.contribution, start_date=item.start, end_date=item.end,
-        hours_per_month=item.hours_per_month, status=item.status,
+        organization=organizations.get(item.org_lg_code), **engagement_columns(item),
         stages=[EngagementStage(stage_id=s) for s in dict.fromkeys(item.stages)],
         fields=[EngagementField(field_id=f) for f in dict.fromkeys(item.fields)])
     if item.rating is not None:
