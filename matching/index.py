@@ -92,6 +92,10 @@ class CandidateIndex:
         self._stages_led = np.zeros((capacity, len(self.stages)), dtype=np.float32)
         self._field_counts = np.zeros((capacity, max(len(self._field_pos), 1)), dtype=np.float32)
         self._field_decl = np.zeros((capacity, max(len(self._field_pos), 1)), dtype=np.float32)
+        # What the record signal reads: completed engagements + 0.5 per declared stage/field, kept
+        # ready so a need costs one product per matrix.
+        self._stage_exp = np.zeros((capacity, len(self.stages)), dtype=np.float32)
+        self._field_exp = np.zeros((capacity, max(len(self._field_pos), 1)), dtype=np.float32)
 
     def _grow(self, capacity: int | None = None, k: int | None = None, n_fields: int | None = None) -> None:
         """Reallocate with more rows, commitment slots or field columns, keeping the data."""
@@ -106,10 +110,10 @@ class CandidateIndex:
             setattr(self, "_" + name, new)
         for name, fill in (("_skills", 0), ("_emb", 0), ("_c_start", _NO_DATE_HIGH), ("_c_end", _NO_DATE_LOW),
                            ("_c_hours", 0), ("_stage_counts", 0), ("_stages_led", 0),
-                           ("_field_counts", 0), ("_field_decl", 0)):
+                           ("_field_counts", 0), ("_field_decl", 0), ("_stage_exp", 0), ("_field_exp", 0)):
             old = getattr(self, name)
             cols = {"_c_start": k, "_c_end": k, "_c_hours": k, "_field_counts": n_fields,
-                    "_field_decl": n_fields}.get(name, old.shape[1])
+                    "_field_decl": n_fields, "_field_exp": n_fields}.get(name, old.shape[1])
             new = np.full((capacity, cols), fill, dtype=old.dtype, order="F" if name in ("_skills", "_c_start", "_c_end", "_c_hours") else "C")
             new[:n, :old.shape[1]] = old[:n]
             setattr(self, name, new)
@@ -181,6 +185,8 @@ class CandidateIndex:
             self._field_counts[row, self._field_pos[f]] = count
         for f in e.fields:
             self._field_decl[row, self._field_pos[f]] = 1.0
+        self._stage_exp[row] = self._stage_counts[row] + 0.5 * self._stages_led[row]
+        self._field_exp[row] = self._field_counts[row] + 0.5 * self._field_decl[row]
 
     # --- updates -----------------------------------------------------------------------
     def upsert(self, expert: ExpertRecord, embedding: np.ndarray | None = None) -> None:
@@ -222,7 +228,7 @@ class CandidateIndex:
             arr = getattr(self, "_" + name)
             arr[:keep.size] = arr[keep]
         for name in ("_skills", "_emb", "_c_start", "_c_end", "_c_hours", "_stage_counts", "_stages_led",
-                     "_field_counts", "_field_decl"):
+                     "_field_counts", "_field_decl", "_stage_exp", "_field_exp"):
             arr = getattr(self, name)
             arr[:keep.size] = arr[keep]
         self.external_ids = [self.external_ids[i] for i in keep]
@@ -286,5 +292,5 @@ class CandidateIndex:
         """Bytes held by the column arrays (capacity included)."""
         arrays = [getattr(self, "_" + n) for n in self._SCALARS] + [
             self._skills, self._emb, self._c_start, self._c_end, self._c_hours, self._stage_counts,
-            self._stages_led, self._field_counts, self._field_decl]
+            self._stages_led, self._field_counts, self._field_decl, self._stage_exp, self._field_exp]
         return int(sum(a.nbytes for a in arrays))

@@ -144,10 +144,8 @@ class Ranker:
                               skills_need.must[active_cols])
         stage_ind = index.stage_indicator(need.stages)
         field_ind = index.field_indicator(need.fields)
-        rowdot = features.rowdot  # narrow matrices: product first, then gather
-        in_stages = rowdot(col("stage_counts"), stage_ind)[rows]
-        in_fields = rowdot(col("field_counts"), field_ind)[rows]
-        declared = (rowdot(col("stages_led"), stage_ind) + rowdot(col("field_decl"), field_ind))[rows]
+        # Narrow matrices: product first, then gather.
+        experience = (features.rowdot(col("stage_exp"), stage_ind) + features.rowdot(col("field_exp"), field_ind))[rows]
         need_type = need.talent_type or index.space.leading_type(need.stages)
         signals = {
             "skill": features.skill(index.skills[:, active_cols][rows], sub_need),
@@ -155,7 +153,7 @@ class Ranker:
                                                   col("stale")[rows]),
             "place": place[rows],
             "record": features.record(col("n_ratings")[rows], col("sum_ratings")[rows], col("n_rehire")[rows],
-                                      col("n_rehire_yes")[rows], in_stages + in_fields + 0.5 * declared),
+                                      col("n_rehire_yes")[rows], experience),
             "fee": features.fee(fee_hour[rows], budget_hour),
             "type": features.talent_type(col("type_bits")[rows], need_type),
         }
@@ -192,7 +190,7 @@ class Ranker:
             if name != "semantic":
                 signals[name] = signals[name][keep]
         signals = {name: signals[name] for name in SIGNALS}
-        rows, in_stages, in_fields = rows[keep], in_stages[keep], in_fields[keep]
+        rows = rows[keep]
 
         top = top_k_positions(score, col("ids")[rows], top_k)
         matches = []
@@ -200,7 +198,8 @@ class Ranker:
             row = int(rows[pos])
             explanation = self._explain(index, need, row, skills_need, remaining[row], int(concurrent[row]),
                                         float(distance[row]), bool(pref_reach[row]), fee_hour[row], budget_hour,
-                                        float(in_stages[pos]), float(in_fields[pos]), need_type)
+                                        float(col("stage_counts")[row] @ stage_ind),
+                                        float(col("field_counts")[row] @ field_ind), need_type)
             matches.append(Match(int(col("ids")[row]), index.external_ids[row], float(score[pos]),
                                  {name: float(values[pos]) for name, values in signals.items()}, explanation))
         return RankResult(tuple(matches), excluded, filtered, considered, weights, self.weights_version,
