@@ -106,6 +106,17 @@ for _signal in SIGNALS:
     setattr(FilterForm, f"w_{_signal}", IntegerField(validators=[Optional(), NumberRange(min=0, max=100)]))
 
 
+class WeightsForm(FlaskForm):
+    """Keep the slider weights as this need's own (or, with `reset`, go back to the hub's weights)."""
+
+    reset = SubmitField(_l("Use the hub's weights again"))
+    submit = SubmitField(_l("Keep these weights for this need"))
+
+
+for _signal in SIGNALS:
+    setattr(WeightsForm, f"w_{_signal}", IntegerField(validators=[InputRequired(), NumberRange(min=0, max=100)]))
+
+
 class ShortlistForm(FlaskForm):
     expert_id = HiddenField(validators=[DataRequired()])
     submit = SubmitField(_l("Add to shortlist"))

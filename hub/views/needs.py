@@ -18,7 +18,7 @@ from hub.forms import choices, locale, options, taxonomy
 from hub.forms.evaluations import EvaluationForm
 from hub.forms.experts import prefecture_choices
 from hub.forms.needs import (BLANK_SKILL_ROWS, CompleteEngagementForm, ContactForm, FilterForm, NeedForm,
-                             ShortlistForm, SimpleActionForm, StartEngagementForm)
+                             ShortlistForm, SimpleActionForm, StartEngagementForm, WeightsForm)
 from hub.gazetteer import load_gazetteer
 from hub.models import Engagement, ExpertProfile, Need, Organization, ShortlistEntry
 from hub.services import audit, engagements, notifications
@@ -367,6 +367,7 @@ def detail(need_id: int):
         context.update(
             form=form, outcome=outcome, show=show, entries=entries, engaged=engaged,
             shortlisted={e.expert_id for e in entries}, shortlist_form=ShortlistForm(),
+            weights_form=WeightsForm(formdata=None, **{f"w_{k}": v for k, v in weights_shown.items()}),
             contact_forms={e.id: ContactForm(formdata=None, prefix=f"c{e.id}") for e in entries},
             start_forms={e.id: StartEngagementForm(formdata=None, prefix=f"s{e.id}", hours_per_month=need.hours_per_month,
                                                    start=need.start_date, end=need.end_date) for e in entries},
@@ -401,6 +402,31 @@ def shortlist(need_id: int):
         session.commit()
         flash(_("%(name)s added to the shortlist.", name=outcome.experts[expert_id].name))
     return redirect(url_for("needs.detail", need_id=need.id, **request.args.to_dict()) + "#shortlist")
+
+
+@bp.post("/<int:need_id>/weights")
+@roles_required("org_staff")
+def keep_weights(need_id: int):
+    """Store the slider weights as the need's own; every later ranking of the need uses them."""
+    need = managed_need(need_id)
+    form = WeightsForm()
+    session = get_session()
+    if form.validate_on_submit() and not form.reset.data:
+        values = {name: getattr(form, f"w_{name}").data for name in matching.SIGNALS}
+        total = sum(values.values())
+        if total <= 0:
+            flash(_("At least one weight must be above zero."), "error")
+            return redirect(url_for("needs.detail", need_id=need.id))
+        need.weights = {name: round(value / total, 4) for name, value in values.items()}
+        audit.record(session, current_user, "need_weights", "need", need.id, weights=need.weights)
+        session.commit()
+        flash(_("These weights are now used for this need."))
+    elif form.reset.data and form.csrf_token.validate(form):
+        need.weights = None
+        audit.record(session, current_user, "need_weights", "need", need.id, weights=None)
+        session.commit()
+        flash(_("This need uses the hub's weights again."))
+    return redirect(url_for("needs.detail", need_id=need.id))
 
 
 def _entry(need: Need, entry_id: int) -> ShortlistEntry:

@@ -95,3 +95,22 @@ def test_only_the_need_organization_may_see_candidates_or_shortlist(client, sess
     assert response.status_code == 403
     login(client, user(session, "admin"))
     assert "強い 候補" in client.get(f"/needs/{row.id}").get_data(as_text=True)
+
+
+def test_slider_weights_can_be_kept_for_the_need(client, session):
+    staff, row, strong, weak, busy = _setup(session)
+    login(client, staff)
+    page = f"/needs/{row.id}?w_skill=0&w_semantic=0&w_availability=0&w_place=50&w_record=0&w_fee=50&w_type=0"
+    weights = {f"w_{n}": v for n, v in (("skill", 0), ("semantic", 0), ("availability", 0), ("place", 50),
+                                         ("record", 0), ("fee", 50), ("type", 0))}
+    assert post_form(client, f"/needs/{row.id}/weights", {**weights, "submit": "1"}, form_url=page).status_code == 302
+    session.refresh(row)
+    assert row.weights == {"skill": 0, "semantic": 0, "availability": 0, "place": 0.5, "record": 0, "fee": 0.5,
+                           "type": 0}
+    html = client.get(f"/needs/{row.id}").get_data(as_text=True)
+    assert 'name="w_fee" min="0" max="100" step="1" value="50"' in html and "This need has its own weights." in html
+    post_form(client, f"/needs/{row.id}/weights", {**weights, "reset": "1"}, form_url=f"/needs/{row.id}")
+    session.refresh(row)
+    assert row.weights is None
+    login(client, user(session, "org_staff", org(session, "202011")))
+    assert post_form(client, f"/needs/{row.id}/weights", weights, form_url="/needs/").status_code == 403
