@@ -23,7 +23,7 @@ from hub.gazetteer import load_gazetteer
 from hub.models import Engagement, ExpertProfile, Need, Organization, ShortlistEntry
 from hub.services import audit, engagements, notifications
 from hub.services.matching import shortlist as shortlist_match
-from hub.services.needs import NeedData, apply_need, need_text
+from hub.services.needs import NeedData, apply_need
 
 bp = Blueprint("needs", __name__, url_prefix="/needs")
 
@@ -304,7 +304,7 @@ class _NeedView:
         return self._overrides[name] if name in self._overrides else getattr(self._need, name)
 
 
-def _filter_form(need: Need) -> FilterForm:
+def _filter_form() -> FilterForm:
     form = FilterForm(request.args)
     form.prefecture.choices = [SelectChoice("", _("Any"))] + prefecture_choices()
     form.work_style.choices = [SelectChoice("", _("As the need says"))] + choices("work_styles")
@@ -347,7 +347,7 @@ def detail(need_id: int):
     session = get_session()
     context: dict[str, Any] = {"need": need, "manages": manages(need), "action_form": SimpleActionForm()}
     if sees_candidates(need):
-        form = _filter_form(need)
+        form = _filter_form()
         outcome, show = _rank(need, form)
         entries = list(session.scalars(
             select(ShortlistEntry).where(ShortlistEntry.need_id == need.id)
@@ -389,7 +389,7 @@ def shortlist(need_id: int):
     if not form.validate_on_submit() or not form.expert_id.data.isdigit():
         abort(400)
     expert_id = int(form.expert_id.data)
-    outcome, _show = _rank(need, _filter_form(need))
+    outcome, _show = _rank(need, _filter_form())
     position, match = next(((i, m) for i, m in enumerate(outcome.matches, 1) if m.expert_id == expert_id),
                            (None, None))
     if match is None:
