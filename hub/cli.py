@@ -326,7 +326,7 @@ def remind_availability_command() -> None:
 
     app = current_app._get_current_object()
     session = get_session()
-    base_url = app.config.get("PUBLIC_URL") or "http://localhost:5000"
+    base_url = app.config["PUBLIC_URL"]
     with app.test_request_context(base_url=base_url):
         sent = remind_stale_experts(
             session, app.config["SECRET_KEY"], int(app.config["AVAILABILITY_STALE_DAYS"]),

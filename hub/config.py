@@ -20,6 +20,8 @@ DEFAULTS: dict = {
     "MAIL_USERNAME": None,
     "MAIL_PASSWORD": None,
     "MAIL_SENDER": "noreply@dx-talent-hub.example.jp",
+    # Where mailed links (reminders, password resets from commands) point.
+    "PUBLIC_URL": "http://127.0.0.1:5000",
     "PASSWORD_RESET_MAX_AGE": 3600,
     "AVAILABILITY_STALE_DAYS": 90,
     "NOTIFY_DAILY_CAP": 3,
