@@ -42,6 +42,7 @@ def respond(session: Session, user: User, expert: ExpertProfile, entry_id: int, 
         raise NotAContactRequest(entry_id)
     entry.state = "accepted" if accept else "declined"
     entry.responded_at = utcnow()
+    expert.updated_at = entry.responded_at  # open contact requests feed load spreading in the matcher's index
     session.flush()
     audit.record(session, user, "accept_contact" if accept else "decline_contact", "shortlist_entry", entry.id,
                  need_id=entry.need_id)
