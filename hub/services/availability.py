@@ -12,7 +12,7 @@ from hub.models import Engagement, ExpertProfile
 _CHUNK = 5000  # ids per IN list: well under SQLite's and PostgreSQL's parameter limits
 
 
-def _overlaps(start: date, end: date | None) -> ColumnElement[bool]:
+def active_during(start: date, end: date | None) -> ColumnElement[bool]:
     """Active engagements overlapping [start, end]; an engagement or period with no end runs on."""
     condition = and_(Engagement.status == "active",
                      or_(Engagement.end_date.is_(None), Engagement.end_date >= start))
@@ -27,7 +27,7 @@ def concurrent_engagements(session: Session, expert: ExpertProfile, start: date,
     if end is not None and end < start:
         raise ValueError(f"period ends ({end}) before it starts ({start})")
     return list(session.scalars(
-        select(Engagement).where(Engagement.expert_id == expert.id, _overlaps(start, end))
+        select(Engagement).where(Engagement.expert_id == expert.id, active_during(start, end))
         .order_by(Engagement.start_date, Engagement.id)))
 
 
@@ -60,7 +60,7 @@ def remaining_hours_by_expert(session: Session, expert_ids: Iterable[int] | None
 def _remaining_query(start: date, end: date | None, ids: list[int] | None):
     """SELECT id, offered, committed hours: a grouped sum of overlapping engagements, outer-joined."""
     committed = select(Engagement.expert_id, func.sum(Engagement.hours_per_month).label("hours")).where(
-        _overlaps(start, end))
+        active_during(start, end))
     query = select(ExpertProfile.id, ExpertProfile.hours_per_month)
     if ids is not None:
         committed = committed.where(Engagement.expert_id.in_(ids))
