@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, current_app, render_template, request
+
 from hub.auth import roles_required
 from hub.db import get_session
 from hub.forms import locale
