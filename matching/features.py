@@ -10,6 +10,14 @@ import numpy as np
 
 from .vectors import NeedSkills
 
+def column_sum(matrix: np.ndarray, indicator: np.ndarray) -> np.ndarray:
+    """matrix @ indicator for a 0/1 indicator: add the few selected (column-major) columns."""
+    out = np.zeros(matrix.shape[0], dtype=np.float32)
+    for j in np.flatnonzero(indicator):
+        out += matrix[:, j]
+    return out
+
+
 # --- skill -------------------------------------------------------------------------------
 # A must-have counts quadratically (half the level gives a quarter of the credit), and a
 # must-have the expert lacks entirely multiplies the whole signal down: missing all of them

@@ -94,8 +94,8 @@ class CandidateIndex:
         self._field_decl = np.zeros((capacity, max(len(self._field_pos), 1)), dtype=np.float32)
         # What the record signal reads: completed engagements + 0.5 per declared stage/field, kept
         # ready so a need costs one product per matrix.
-        self._stage_exp = np.zeros((capacity, len(self.stages)), dtype=np.float32)
-        self._field_exp = np.zeros((capacity, max(len(self._field_pos), 1)), dtype=np.float32)
+        self._stage_exp = np.zeros((capacity, len(self.stages)), dtype=np.float32, order="F")
+        self._field_exp = np.zeros((capacity, max(len(self._field_pos), 1)), dtype=np.float32, order="F")
 
     def _grow(self, capacity: int | None = None, k: int | None = None, n_fields: int | None = None) -> None:
         """Reallocate with more rows, commitment slots or field columns, keeping the data."""
@@ -114,7 +114,8 @@ class CandidateIndex:
             old = getattr(self, name)
             cols = {"_c_start": k, "_c_end": k, "_c_hours": k, "_field_counts": n_fields,
                     "_field_decl": n_fields, "_field_exp": n_fields}.get(name, old.shape[1])
-            new = np.full((capacity, cols), fill, dtype=old.dtype, order="F" if name in ("_skills", "_c_start", "_c_end", "_c_hours") else "C")
+            new = np.full((capacity, cols), fill, dtype=old.dtype, order="F" if name in ("_skills", "_c_start", "_c_end", "_c_hours", "_stage_exp", "_field_exp")
+                          else "C")
             new[:n, :old.shape[1]] = old[:n]
             setattr(self, name, new)
         self._cap, self._k = capacity, k

@@ -148,7 +148,8 @@ class Ranker:
         stage_ind = index.stage_indicator(need.stages)
         field_ind = index.field_indicator(need.fields)
         # Narrow matrices: product first, then gather.
-        experience = (features.rowdot(col("stage_exp"), stage_ind) + features.rowdot(col("field_exp"), field_ind))[rows]
+        experience = (features.column_sum(col("stage_exp"), stage_ind)
+                      + features.column_sum(col("field_exp"), field_ind))[rows]
         need_type = need.talent_type or index.space.leading_type(need.stages)
         signals = {
             "skill": features.skill(index.skills[:, active_cols][rows], sub_need),
