@@ -51,14 +51,21 @@ def skill(levels: np.ndarray, need: NeedSkills) -> np.ndarray:
         levels = levels[:, active]
     req = need.levels[active]
     w = need.weights[active].astype(np.float32)
+    w = w / w.sum()
     must = need.must[active]
-    cover = np.minimum(levels * (1.0 / req).astype(np.float32), 1.0)
-    if must.any():
-        cover[:, must] **= MUST_EXPONENT
-    score = rowdot(cover, w / w.sum())
-    if must.any():
-        wm = w[must] / w[must].sum()
-        missing = rowdot((levels[:, must] <= 0).astype(np.float32), wm)
+    wm = np.where(must, w, 0.0) / max(float(w[must].sum()), 1e-12)
+    # One pass per asked item over a contiguous column (pass column-major `levels`): k is small
+    # and this avoids (n, k) temporaries.
+    score = np.zeros(levels.shape[0], dtype=np.float32)
+    missing = np.zeros(levels.shape[0], dtype=np.float32) if must.any() else None
+    for j in range(req.size):
+        column = levels[:, j]
+        cover = np.minimum(column * np.float32(1.0 / req[j]), np.float32(1.0))
+        if must[j]:
+            cover **= MUST_EXPONENT
+            missing += np.float32(wm[j]) * (column <= 0)
+        score += np.float32(w[j]) * cover
+    if missing is not None:
         score *= 1.0 - MISSING_MUST_PENALTY * missing
     return np.clip(score, 0.0, 1.0).astype(np.float32, copy=False)
 

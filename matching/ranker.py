@@ -152,7 +152,8 @@ class Ranker:
                       + features.column_sum(col("field_exp"), field_ind))[rows]
         need_type = need.talent_type or index.space.leading_type(need.stages)
         signals = {
-            "skill": features.skill(index.skills[:, active_cols][rows], sub_need),
+            # (k, n) C-order gather, viewed as column-major (n, k): one contiguous column per item.
+            "skill": features.skill(index.skills[:, active_cols].T[:, rows].T, sub_need),
             "availability": features.availability(remaining[rows], need.hours_per_month, overlap[rows],
                                                   col("stale")[rows]),
             "place": place[rows],
