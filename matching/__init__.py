@@ -13,7 +13,7 @@ The hub builds a `SkillSpace`, `ExpertRecord`s and a `NeedQuery` from its databa
 
 from .encoders import DEFAULT_ENCODER, Encoder, content_hash, make_encoder
 from .index import CandidateIndex
-from .learn import LearnedWeights, fit_weights
+from .learn import LearnedWeights, fit_weights, signal_matrix
 from .ranker import DEFAULT_WEIGHTS, DEFAULT_WEIGHTS_VERSION, Ranker
 from .types import (SIGNALS, STAGES, Commitment, ExpertRecord, Explanation, Filters, InferredSkill, Match,
                     NeedQuery, RankResult, Rating)
@@ -23,5 +23,5 @@ __all__ = [
     "CandidateIndex", "Commitment", "DEFAULT_ENCODER", "DEFAULT_WEIGHTS", "DEFAULT_WEIGHTS_VERSION", "Encoder",
     "ExpertRecord", "Explanation", "Filters", "InferredSkill", "LearnedWeights", "Match", "NeedQuery",
     "RankResult", "Ranker", "Rating", "SIGNALS", "STAGES", "SkillSpace", "content_hash", "expert_skill_matrix",
-    "fit_weights", "infer_skills", "item_matrix", "make_encoder", "need_skill_vector",
+    "fit_weights", "infer_skills", "signal_matrix", "item_matrix", "make_encoder", "need_skill_vector",
 ]

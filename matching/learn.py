@@ -86,3 +86,14 @@ def _fit_nonnegative(X: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, float]:
             break
         keep[np.flatnonzero(keep)[int(np.argmin(c))]] = False
     return coef, intercept
+
+
+def signal_matrix(signals: Sequence[dict[str, float]], signal_names: Sequence[str] | None = None) -> np.ndarray:
+    """Stack stored `Match.signals` dicts into the (n, n_signals) rows `fit_weights` takes.
+
+    A signal missing from an old stored entry counts as 0.5 (neutral), not as 0.
+    """
+    from .types import SIGNALS
+
+    names = list(signal_names or SIGNALS)
+    return np.array([[float(s.get(n, 0.5)) for n in names] for s in signals], dtype=np.float64).reshape(-1, len(names))

@@ -31,3 +31,11 @@ def test_fit_weights_refuses_too_few_or_one_class(labels):
     X = np.random.default_rng(0).random((labels.size, 2))
     with pytest.raises(ValueError, match="too few outcomes"):
         fit_weights(X, labels, ["a", "b"])
+
+
+def test_signal_matrix_orders_columns_and_fills_missing_with_neutral():
+    from matching import signal_matrix
+
+    rows = signal_matrix([{"skill": 0.9, "semantic": 0.1}, {"type": 1.0}], ["skill", "type"])
+    assert rows.tolist() == [[0.9, 0.5], [0.5, 1.0]]
+    assert signal_matrix([]).shape == (0, len(SIGNALS))
