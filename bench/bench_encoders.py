@@ -34,7 +34,8 @@ def japanese_texts(n: int = 500) -> list[str]:
 def main(names: list[str]) -> None:
     texts = japanese_texts()
     mean_len = np.mean([len(t) for t in texts])
-    print(f"{len(texts)} Japanese texts, mean {mean_len:.0f} characters")
+    print(f"{len(texts)} Japanese texts, mean {mean_len:.0f} characters; load average {os.getloadavg()[0]:.2f} "
+          f"on {os.cpu_count()} cores (throughput falls steeply when other processes share them)")
     for name in names:
         options = {}
         if name == "st":
