@@ -215,14 +215,14 @@ def _embed_all(session) -> None:
     """Bring every stored embedding up to date for the configured model (only changed texts are encoded)."""
     from sqlalchemy import select
 
-    from hub.models import ExpertProfile, Need
-    from hub.services.matching import expert_load_options
+    from hub.models import Need
+    from hub.services.matching import load_expert_rows
 
     engine = current_app.extensions["hub.matcher"]
-    experts = list(session.scalars(select(ExpertProfile).options(*expert_load_options()).order_by(ExpertProfile.id)))
-    click.echo(f"text embeddings ({engine.encoder.name}): {len(experts)} experts", err=True)
-    with _progress(len(experts), "experts") as advance:
-        engine.expert_vectors(session, experts, progress=advance)
+    texts = load_expert_rows(session).texts
+    click.echo(f"text embeddings ({engine.encoder.name}): {len(texts)} experts", err=True)
+    with _progress(len(texts), "experts") as advance:
+        engine.embed_experts(session, texts, progress=advance)
     for need in session.scalars(select(Need).order_by(Need.id)):
         engine.need_vector(session, need)
     click.echo("text embeddings up to date", err=True)

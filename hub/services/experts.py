@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -151,12 +152,20 @@ def _engagement(item: EngagementData, organizations: LocalGovernments) -> Engage
 
 def expert_text(expert: ExpertProfile) -> str:
     """Return the text the matcher embeds for an expert: the bio and what their engagements were about."""
-    parts = [expert.bio.strip()] if expert.bio and expert.bio.strip() else []
-    for engagement in sorted(expert.engagements, key=lambda e: (e.start_date, e.id or 0)):
-        if engagement.status in ("proposed", "cancelled"):
+    return compose_expert_text(expert.bio, ((e.start_date, e.id or 0, e.status, e.title, e.role, e.contribution)
+                                            for e in expert.engagements))
+
+
+def compose_expert_text(bio: str | None, engagements: Iterable[tuple]) -> str:
+    """Build the embedded text from plain values; `engagements` are (start, id, status, title, role, contribution).
+
+    Shared by `expert_text` (ORM objects) and the matcher's bulk loader (plain rows), so both embed the same text.
+    """
+    parts = [bio.strip()] if bio and bio.strip() else []
+    for _start, _id, status, title, role, contribution in sorted(engagements, key=lambda e: (e[0], e[1])):
+        if status in ("proposed", "cancelled"):
             continue
-        line = " / ".join(t.strip() for t in (engagement.title, engagement.role, engagement.contribution)
-                          if t and t.strip())
+        line = " / ".join(t.strip() for t in (title, role, contribution) if t and t.strip())
         if line:
             parts.append(line)
     return "\n".join(parts)

@@ -125,3 +125,20 @@ def test_training_learns_weights_the_ranker_then_uses(session, matcher):
     assert learned.weights["skill"] == max(learned.weights.values())
     result = matcher.rank(session, need, top_k=3).result
     assert result.weights_version == row.version
+
+
+def test_matching_service_bulk_rows_embed_the_same_text_as_the_profile(session):
+    from hub.services.experts import EngagementData, expert_text
+    expert = make_expert(session, "E-text", skills={"backend_dev": 3}, engagements=[
+        EngagementData(org_lg_code="202045", title="予約システム", start=date(2024, 4, 1), end=date(2025, 3, 31),
+                       hours_per_month=20, status="completed", role="PM", contribution="待ち時間を4割削減",
+                       stages=["development"], fields=["mobility"], rating=4.5, would_rehire=True),
+        EngagementData(org_lg_code="202045", title="運用支援", start=date(2025, 4, 1), hours_per_month=10,
+                       status="active")])
+    rows = matching_service.load_expert_rows(session, ids=[expert.id])
+    assert rows.texts[expert.id] == expert_text(expert)
+    record = rows.records[0]
+    assert record.completed_stage_counts == {"development": 1}
+    assert record.completed_field_counts == {"mobility": 1}
+    assert [c.hours_per_month for c in record.commitments] == [10.0]
+    assert [r.overall for r in record.ratings] == [4.5]

