@@ -512,12 +512,16 @@ def parse_experts(source: bytes | IO[bytes], taxonomy: Taxonomy, *, format: str 
     """Read and validate every expert of a JSONL or CSV file; report every error; write nothing."""
     if format not in ("jsonl", "csv"):
         raise ValueError(f"format must be jsonl or csv, got {format!r}")
-    gazetteer = gazetteer or load_gazetteer()
+    return _parse(source, _jsonl_objects if format == "jsonl" else _csv_objects, _check_expert, taxonomy,
+                  gazetteer or load_gazetteer())
+
+
+def _parse(source: bytes | IO[bytes], objects, check, taxonomy: Taxonomy, gazetteer: Gazetteer) -> Parsed:
+    """Validate every object of a file with `check`; an external_id seen twice is an error on the later line."""
     parsed = Parsed()
-    objects = _jsonl_objects if format == "jsonl" else _csv_objects
     first_line: dict[str, int] = {}
     for line, obj in objects(source, parsed.errors):
-        data = _check_expert(_Checker(taxonomy, gazetteer, line, parsed.errors), obj)
+        data = check(_Checker(taxonomy, gazetteer, line, parsed.errors), obj)
         external_id = obj.get("external_id")
         if isinstance(external_id, str) and external_id:
             if external_id in first_line:
@@ -758,23 +762,7 @@ def _check_need(c: _Checker, obj: dict) -> NeedData | None:
 
 def parse_needs(source: bytes | IO[bytes], taxonomy: Taxonomy, *, gazetteer: Gazetteer | None = None) -> Parsed:
     """Read and validate every need of a JSONL file; report every error; write nothing."""
-    gazetteer = gazetteer or load_gazetteer()
-    parsed = Parsed()
-    first_line: dict[str, int] = {}
-    for line, obj in _jsonl_objects(source, parsed.errors):
-        data = _check_need(_Checker(taxonomy, gazetteer, line, parsed.errors), obj)
-        external_id = obj.get("external_id")
-        if isinstance(external_id, str) and external_id:
-            if external_id in first_line:
-                parsed.errors.append(LineError(line, "external_id",
-                                               f"{external_id!r} already on line {first_line[external_id]}"))
-                continue
-            first_line[external_id] = line
-        if data is not None:
-            parsed.records.append(data)
-            parsed.lines.append(line)
-    parsed.errors.sort(key=lambda e: e.line)
-    return parsed
+    return _parse(source, _jsonl_objects, _check_need, taxonomy, gazetteer or load_gazetteer())
 
 
 def apply_needs(session: Session, records: list[NeedData], *, gazetteer: Gazetteer | None = None,
