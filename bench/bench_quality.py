@@ -213,7 +213,8 @@ def main(encoder_names: list[str]) -> None:
             plain = Ranker().rank(index, query, top_k=10)
             scores_no_infer.append(ndcg_at([grades[m.expert_id] for m in plain.matches], list(grades.values())))
             primary_skills = set(archetypes[max(n["relevance"], key=n["relevance"].get)]["skills"])
-            inferred_hits.append(len({s.item_id for s in result.inferred} & primary_skills) / max(len(result.inferred), 1))
+            hits = {s.item_id for s in result.inferred} & primary_skills
+            inferred_hits.append(len(hits) / max(len(result.inferred), 1))
         timings[name] = time.perf_counter() - t
         results[f"matcher + {name}"] = scores
         results[f"matcher + {name}, no inference"] = scores_no_infer

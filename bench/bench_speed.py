@@ -59,13 +59,15 @@ def synthetic_experts(space: SkillSpace, n: int, seed: int = 0) -> list[ExpertRe
             travel_prefectures=frozenset({f"{int(rng.integers(1, 48)):02d}"}) if rng.random() < 0.3 else frozenset(),
             hours_per_month=float(rng.choice([10, 20, 40, 80, 160])), commitments=commits,
             available_from=None, available_until=None if rng.random() < 0.9 else base + timedelta(days=600),
-            fee_unit=("hour", "day", "month", None)[int(rng.integers(0, 4))], fee_amount=float(rng.integers(3, 30)) * 1000,
+            fee_unit=("hour", "day", "month", None)[int(rng.integers(0, 4))],
+            fee_amount=float(rng.integers(3, 30)) * 1000,
             schemes=frozenset({"external_list"}) if rng.random() < 0.3 else frozenset(),
             listed=bool(rng.random() < 0.97), active=True,
             ratings=tuple(Rating(float(rng.integers(2, 6)), bool(rng.random() < 0.7)) for _ in range(n_ratings)),
             completed_stage_counts={STAGES[int(rng.integers(0, 8))]: int(rng.integers(1, 4))} if n_ratings else {},
             completed_field_counts={FIELDS[int(rng.integers(0, 11))]: 1} if n_ratings else {},
-            fields=frozenset({FIELDS[int(rng.integers(0, 11))]}), stages_led=frozenset({STAGES[int(rng.integers(0, 8))]}),
+            fields=frozenset({FIELDS[int(rng.integers(0, 11))]}),
+            stages_led=frozenset({STAGES[int(rng.integers(0, 8))]}),
             open_contact_requests=int(rng.poisson(1)), availability_stale=bool(rng.random() < 0.1)))
     return out
 
@@ -82,7 +84,8 @@ def synthetic_needs(space: SkillSpace, n: int, seed: int = 1) -> list[NeedQuery]
     styles = ("remote", "hybrid", "onsite", "resident")
     needs = []
     for i in range(n):
-        req = {items[j]: int(rng.integers(1, 4)) for j in rng.choice(len(items), int(rng.integers(0, 4)), replace=False)}
+        chosen = rng.choice(len(items), int(rng.integers(0, 4)), replace=False)
+        req = {items[j]: int(rng.integers(1, 4)) for j in chosen}
         needs.append(NeedQuery(
             required=req, nice_to_have={items[int(rng.integers(0, len(items)))]: 2},
             stages=tuple(rng.choice(STAGES, int(rng.integers(1, 3)), replace=False)),

@@ -20,6 +20,7 @@ from .vectors import SkillSpace, expert_skill_row
 _NO_DATE_LOW = -(10**7)
 _NO_DATE_HIGH = features.FAR_FUTURE
 _build_counter = itertools.count(1)
+_COLUMN_MAJOR = ("_skills", "_c_start", "_c_end", "_c_hours", "_stage_exp", "_field_exp")
 
 
 def _pref_bit(code: str | None) -> int:
@@ -114,8 +115,8 @@ class CandidateIndex:
             old = getattr(self, name)
             cols = {"_c_start": k, "_c_end": k, "_c_hours": k, "_field_counts": n_fields,
                     "_field_decl": n_fields, "_field_exp": n_fields}.get(name, old.shape[1])
-            new = np.full((capacity, cols), fill, dtype=old.dtype, order="F" if name in ("_skills", "_c_start", "_c_end", "_c_hours", "_stage_exp", "_field_exp")
-                          else "C")
+            order = "F" if name in _COLUMN_MAJOR else "C"
+            new = np.full((capacity, cols), fill, dtype=old.dtype, order=order)
             new[:n, :old.shape[1]] = old[:n]
             setattr(self, name, new)
         self._cap, self._k = capacity, k

@@ -30,7 +30,8 @@ EXCLUSION_REASONS = ("inactive_or_unlisted", "no_remaining_hours", "unavailable_
 FILTER_REASONS = ("prefecture", "scheme", "min_remaining_hours", "fee_over_budget")
 
 
-def resolve_weights(base: Mapping[str, float], override: Mapping[str, float] | None, has_text: bool) -> dict[str, float]:
+def resolve_weights(base: Mapping[str, float], override: Mapping[str, float] | None,
+                    has_text: bool) -> dict[str, float]:
     """Merge a need's override over the base weights, drop semantic without text, sum to 1."""
     merged = {name: float(base.get(name, 0.0)) for name in SIGNALS}
     for name, value in (override or {}).items():

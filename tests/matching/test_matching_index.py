@@ -20,7 +20,8 @@ def _population(n: int, seed: int):
     for i in range(1, n + 1):
         commits = tuple(Commitment(date(2026, 1, 1), None, float(rng.integers(0, 30)), "X")
                         for _ in range(int(rng.integers(0, 3))))
-        experts.append(expert(i, skills={"backend_dev": int(rng.integers(0, 5)), "project_management": int(rng.integers(0, 5))},
+        skills = {"backend_dev": int(rng.integers(0, 5)), "project_management": int(rng.integers(0, 5))}
+        experts.append(expert(i, skills=skills,
                               hours_per_month=float(rng.integers(10, 60)), commitments=commits,
                               fields=frozenset({"mobility"}) if i % 3 == 0 else frozenset(),
                               open_contact_requests=int(rng.integers(0, 5))))
@@ -75,8 +76,9 @@ def test_index_compacts_after_many_removals():
     for i in range(1, 201):
         index.remove(i)
     assert index.n_rows < 300 and len(index) == 100
-    assert sorted(m.expert_id for m in Ranker().rank(index, need(), top_k=200).matches) == \
-        sorted(e.id for e in _population(300, 2)[200:] if e.hours_per_month > sum(c.hours_per_month for c in e.commitments))
+    with_hours = [e.id for e in _population(300, 2)[200:]
+                  if e.hours_per_month > sum(c.hours_per_month for c in e.commitments)]
+    assert sorted(m.expert_id for m in Ranker().rank(index, need(), top_k=200).matches) == with_hours
 
 
 def test_index_rejects_wrong_embedding_shapes():

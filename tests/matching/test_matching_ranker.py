@@ -200,7 +200,8 @@ def test_rank_top_k_must_be_positive_and_empty_index_answers_empty():
 
 def test_rank_semantic_pruning_gives_the_exhaustive_top_k():
     rng = np.random.default_rng(5)
-    experts = [expert(i, skills={"backend_dev": int(rng.integers(0, 5)), "cloud_infrastructure": int(rng.integers(0, 5))},
+    experts = [expert(i, skills={"backend_dev": int(rng.integers(0, 5)),
+                                 "cloud_infrastructure": int(rng.integers(0, 5))},
                       hours_per_month=float(rng.integers(5, 60)), open_contact_requests=int(rng.integers(0, 4)),
                       ratings=tuple(Rating(float(rng.integers(1, 6))) for _ in range(int(rng.integers(0, 4)))))
                for i in range(1, 301)]
