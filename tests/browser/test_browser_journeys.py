@@ -49,10 +49,20 @@ def pattern(msgid: str, lang: str = "ja") -> re.Pattern:
 
 
 def shoot(page: Page, shots, name: str, lang: str) -> None:
-    # Blur first: after a full-page screenshot, headless Chromium sends the next click's mouseup to the control
-    # that had focus (the click then does nothing). It also keeps focus rings out of the pictures.
-    page.evaluate("() => document.activeElement && document.activeElement.blur()")
-    page.screenshot(path=str(shots / f"{name}_{lang}.png"), full_page=True)
+    """Save the whole page as one tall window would show it.
+
+    Not `full_page=True`: that pictures sticky parts (the editor's section list and save bar) wherever the
+    scrolled window had them, across the content; and afterwards headless Chromium sent the next click's
+    mouseup to the control that had focus. So: blur, make the window as tall as the page, shoot, restore.
+    """
+    page.evaluate("() => { document.activeElement && document.activeElement.blur(); window.scrollTo(0, 0); }")
+    size = page.viewport_size
+    height = page.evaluate("() => document.documentElement.scrollHeight")
+    page.set_viewport_size({"width": size["width"], "height": max(height, size["height"])})
+    try:
+        page.screenshot(path=str(shots / f"{name}_{lang}.png"))
+    finally:
+        page.set_viewport_size(size)
 
 
 def in_both_languages(page: Page, shots, name: str, english: str) -> None:
@@ -318,6 +328,8 @@ def engage_and_evaluate(page: Page, shots, expert_email: str) -> None:
 
 
 def check_evaluated_profile(page: Page, shots) -> None:
+    drove = page.get_by_role("region", name=t("Where they drove projects"))
+    expect(drove).not_to_contain_text(t("No completed engagements recorded yet."))  # one is, without fields
     evaluations = page.get_by_role("region", name=t("Evaluations"))
     expect(evaluations).to_contain_text(t("Would rehire: %(yes)s of %(n)s", yes=1, n=1))
     expect(evaluations.get_by_label(t("%(value)s out of 5", value="5.0"))).to_be_visible()
