@@ -260,6 +260,8 @@ def demo_command(seed: int | None, n_experts: int | None, n_needs: int | None, i
                             n_experts=n_experts or demo.DEFAULT_EXPERTS, n_needs=n_needs or demo.DEFAULT_NEEDS)
     if embed:
         _embed_all(session)
+        scored = demo.score_shortlists(session, current_app.extensions["hub.matcher"])
+        click.echo(f"shortlist entries scored by the matcher: {scored}", err=True)
     session.commit()
     for line in counts.lines():
         click.echo(line, err=True)

@@ -384,3 +384,31 @@ def count(session: Session, gazetteer: Gazetteer | None = None) -> DemoCounts:
     counts.notifications = scalar(select(func.count()).select_from(Notification))
     counts.dispatch_requests = scalar(select(func.count()).select_from(DispatchRequest))
     return counts
+
+
+def score_shortlists(session: Session, engine) -> int:
+    """Store the matcher's score, signals and explanation on the demo's shortlist entries.
+
+    The loader picks shortlisted experts by type and stage; this step records what the real matcher says of
+    them, as a shortlist made in the hub would (accountable ranking). Needs the text embeddings, so it runs
+    after them; returns the number of entries scored.
+    """
+    from hub.services.matching import shortlist
+
+    scored = 0
+    entries = list(session.scalars(select(ShortlistEntry).where(ShortlistEntry.signals.is_(None))
+                                   .order_by(ShortlistEntry.need_id, ShortlistEntry.id)))
+    by_need: dict[int, list[ShortlistEntry]] = {}
+    for entry in entries:
+        by_need.setdefault(entry.need_id, []).append(entry)
+    total = session.scalar(select(func.count()).select_from(ExpertProfile))
+    for need_id, need_entries in by_need.items():
+        need = session.get(Need, need_id)
+        outcome = engine.rank(session, need, top_k=max(total, 1), load_spreading=0.0)
+        ranked = {m.expert_id: (position, m) for position, m in enumerate(outcome.matches, start=1)}
+        for entry in need_entries:
+            if entry.expert_id in ranked:
+                position, match = ranked[entry.expert_id]
+                shortlist(session, need, match, outcome.result, None, rank=position)
+                scored += 1
+    return scored
