@@ -6,6 +6,7 @@ import os
 import secrets
 
 from flask import Flask, request, session
+from babel.lists import format_list as babel_format_list
 from flask_babel import get_locale
 from flask_login import current_user
 
@@ -36,6 +37,7 @@ def create_app(config: dict | None = None) -> Flask:
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
     app.jinja_env.globals["get_locale"] = get_locale
+    app.jinja_env.globals["format_list"] = format_list
     login_manager.init_app(app)
 
     from hub import auth, cli, errors, views  # noqa: F401  (auth registers the user loader)
@@ -58,6 +60,11 @@ def instance_secret(instance_path: str) -> str:
         os.chmod(path, 0o600)
     with open(path, encoding="ascii") as f:
         return f.read().strip()
+
+
+def format_list(items) -> str:
+    """Join items the way the user's language does (「A、B、C」 in Japanese, "A, B, and C" in English)."""
+    return babel_format_list([str(item) for item in items], locale=get_locale())
 
 
 def select_locale() -> str:

@@ -232,7 +232,7 @@ class Ranker:
             if levels[j] >= req.levels[j]:
                 matched.append((item_ids[j], have, want))
             else:
-                gaps.append((item_ids[j], have, want, bool(req.must[j])))
+                gaps.append((item_ids[j], have, want, bool(req.must[j]), req.source_of(j)))
         n = float(col("n_ratings")[row])
         total = float(col("sum_ratings")[row])
         answers = float(col("n_rehire")[row])

@@ -146,13 +146,15 @@ def _num(value: float | None, digits: int = 4) -> float | None:
 class Explanation:
     """Why an expert got their score: codes and numbers the hub translates.
 
-    `gaps` are exactly the items whose shortfall lowered the skill signal.
+    `gaps` are exactly the items whose shortfall lowered the skill signal: (item, level, required level,
+    must-have, source) with source "required", "nice_to_have", "inferred" (read from the need's text) or
+    "stage" (usual for the need's stages).
     `fee_status` is "within", "over" or "unknown"; `work_style` holds codes such as
     "remote_ok", "onsite_within_reach", "resident_ok", "remote_only_for_hybrid".
     """
 
     matched_skills: tuple[tuple[str, int, int], ...]
-    gaps: tuple[tuple[str, int, int, bool], ...]
+    gaps: tuple[tuple[str, int, int, bool, str], ...]
     remaining_hours: float
     needed_hours: float
     concurrent_commitments: int
@@ -171,11 +173,32 @@ class Explanation:
     availability_stale: bool
     open_contact_requests: int
 
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> "Explanation":
+        """Rebuild an explanation stored with `to_dict` (e.g. on a shortlist entry), to show it again."""
+        rating, fee = data.get("rating") or {}, data.get("fee") or {}
+        return cls(
+            matched_skills=tuple((m["item"], m["level"], m["required"]) for m in data.get("matched_skills", ())),
+            gaps=tuple((g["item"], g["level"], g["required"], g["must"], g.get("source", ""))
+                       for g in data.get("gaps", ())),
+            remaining_hours=data.get("remaining_hours") or 0.0, needed_hours=data.get("needed_hours") or 0.0,
+            concurrent_commitments=data.get("concurrent_commitments", 0),
+            work_style=tuple(data.get("work_style", ())), distance_km=data.get("distance_km"),
+            rating_mean=rating.get("mean"), rating_count=rating.get("count", 0),
+            rating_smoothed=rating.get("smoothed") or 0.0, would_rehire_rate=rating.get("would_rehire_rate"),
+            completed_in_stages=data.get("completed_in_stages", 0),
+            completed_in_fields=data.get("completed_in_fields", 0),
+            fee_per_hour=fee.get("per_hour"), budget_per_hour=fee.get("budget_per_hour"),
+            fee_status=fee.get("status", "unknown"), type_match=data.get("type_match", ""),
+            availability_stale=data.get("availability_stale", False),
+            open_contact_requests=data.get("open_contact_requests", 0))
+
     def to_dict(self) -> dict[str, Any]:
         """Return a JSON-safe dict (lists, not tuples; None for unknown numbers)."""
         return {
             "matched_skills": [{"item": i, "level": lv, "required": rq} for i, lv, rq in self.matched_skills],
-            "gaps": [{"item": i, "level": lv, "required": rq, "must": m} for i, lv, rq, m in self.gaps],
+            "gaps": [{"item": i, "level": lv, "required": rq, "must": m, "source": src}
+                     for i, lv, rq, m, src in self.gaps],
             "remaining_hours": _num(self.remaining_hours, 1),
             "needed_hours": _num(self.needed_hours, 1),
             "concurrent_commitments": self.concurrent_commitments,

@@ -69,12 +69,20 @@ class SkillSpace:
         return "X" if x > d else "D" if d > x else "XD"
 
 
+# Where a need's skill came from, weakest first; where sources overlap the strongest names the item.
+SKILL_SOURCES: tuple[str, ...] = ("", "stage", "inferred", "nice_to_have", "required")
+
+
 class NeedSkills(NamedTuple):
-    """Required level, weight and must-have flag per item of the axis (float32, float32, bool)."""
+    """Per item of the axis: required level, weight, must-have flag and source code (index in SKILL_SOURCES)."""
 
     levels: np.ndarray
     weights: np.ndarray
     must: np.ndarray
+    source: np.ndarray | None = None
+
+    def source_of(self, j: int) -> str:
+        return SKILL_SOURCES[int(self.source[j])] if self.source is not None else ""
 
 
 def need_skill_vector(space: SkillSpace, need: NeedQuery,
@@ -88,35 +96,39 @@ def need_skill_vector(space: SkillSpace, need: NeedQuery,
     levels = np.zeros(n, dtype=np.float32)
     weights = np.zeros(n, dtype=np.float32)
     must = np.zeros(n, dtype=bool)
+    source = np.zeros(n, dtype=np.int8)
 
-    def put(item: str, level: float, weight: float) -> int:
+    def put(item: str, level: float, weight: float, origin: str) -> int:
         j = space.position(item)
         levels[j] = max(levels[j], min(float(level), MAX_LEVEL))
         weights[j] = max(weights[j], weight)
+        source[j] = max(source[j], SKILL_SOURCES.index(origin))
         return j
 
     for stage in need.stages:
         prior = space.stage_priors.get(stage, {})
         total = sum(prior.values()) or 1.0
         for item, w in prior.items():
-            put(item, PRIOR_LEVEL, PRIOR_FACTOR * w / total)
+            put(item, PRIOR_LEVEL, PRIOR_FACTOR * w / total, "stage")
     pairs = inferred.items() if isinstance(inferred, Mapping) else ((s.item_id, s.similarity) for s in inferred)
     for item, _similarity in pairs:
-        put(item, INFERRED_LEVEL, INFERRED_WEIGHT)  # constant: cosines differ in scale between encoders
+        put(item, INFERRED_LEVEL, INFERRED_WEIGHT, "inferred")  # constant: cosines differ in scale between encoders
     overrides = need.skill_weights or {}
     for item, level in need.nice_to_have.items():
         if level > 0:
             j = space.position(item)
             levels[j] = min(float(level), MAX_LEVEL)  # explicit level beats a prior's guess
             weights[j] = max(weights[j], overrides.get(item, NICE_WEIGHT))
+            source[j] = SKILL_SOURCES.index("nice_to_have")
     for item, level in need.required.items():
         if level > 0:
             j = space.position(item)
             levels[j] = min(float(level), MAX_LEVEL)
             weights[j] = overrides.get(item, MUST_WEIGHT)
             must[j] = True
+            source[j] = SKILL_SOURCES.index("required")
     weights[levels <= 0] = 0.0
-    return NeedSkills(levels, weights, must)
+    return NeedSkills(levels, weights, must, source)
 
 
 def expert_skill_matrix(space: SkillSpace, experts: Sequence[ExpertRecord]) -> np.ndarray:

@@ -12,6 +12,7 @@ from sqlalchemy.orm import selectinload
 from wtforms.fields.choices import SelectChoice
 
 import matching
+from hub import format_list
 from hub.auth import roles_required
 from hub.db import get_session, utcnow
 from hub.forms import choices, locale, options, taxonomy
@@ -60,6 +61,7 @@ TYPE_MATCH_LABELS = {
     "match": _l("type matches the stages"), "partial": _l("type partly matches the stages"),
     "mismatch": _l("type differs from the stages"), "unspecified": _l("no type asked"),
 }
+GAP_SOURCE_LABELS = {"stage": _l("usual for the need's stages"), "inferred": _l("read from the need's description")}
 FEE_STATUS_LABELS = {"within": _l("within budget"), "over": _l("over budget"), "unknown": _l("fee or budget unknown")}
 STATE_LABELS = {
     "shortlisted": _l("Shortlisted"), "contacted": _l("Contact requested"), "offered": _l("Offered"),
@@ -76,6 +78,7 @@ def labels() -> dict[str, Any]:
             "WORK_STYLE_CODES": WORK_STYLE_CODES, "TYPE_MATCH_LABELS": TYPE_MATCH_LABELS,
             "FEE_STATUS_LABELS": FEE_STATUS_LABELS, "STATE_LABELS": STATE_LABELS,
             "NEED_STATUS_LABELS": NEED_STATUS_LABELS, "ENGAGEMENT_STATUS_LABELS": ENGAGEMENT_STATUS_LABELS,
+            "GAP_SOURCE_LABELS": GAP_SOURCE_LABELS, "skill_names": skill_names, "stored_explanation": matching.Explanation.from_dict,
             "taxonomy": taxonomy(), "locale": locale(), "place_name": place_name,
             "SIGNALS": matching.SIGNALS}
 
@@ -375,9 +378,22 @@ def detail(need_id: int):
                             for e in entries},
             more_args={**request.args.to_dict(), "show": show + PAGE_SIZE},
             excluded_total=sum(outcome.result.excluded.values()),
-            filtered_total=sum(outcome.result.filtered.values()))
+            filtered_total=sum(outcome.result.filtered.values()),
+            excluded_reasons=_counted(outcome.result.excluded, EXCLUSION_LABELS),
+            filtered_reasons=_counted(outcome.result.filtered, FILTER_LABELS))
         session.commit()  # keeps a newly computed need embedding
     return render_template("needs/detail.html", **context)
+
+
+def skill_names(item_ids) -> list[str]:
+    items = taxonomy().items
+    return [items[i].name(locale()) if i in items else i for i in item_ids]
+
+
+def _counted(counts: dict[str, int], labels: dict) -> str:
+    """「理由 n人、理由 m人」: the non-zero counts as one list in the user's language."""
+    return format_list(_("%(reason)s %(count)d", reason=labels.get(reason, reason), count=count)
+                       for reason, count in counts.items() if count)
 
 
 @bp.post("/<int:need_id>/shortlist")

@@ -93,7 +93,9 @@ def test_matching_service_shortlist_keeps_what_the_matcher_said(session, matcher
     assert entry.state == "shortlisted"
     assert set(entry.signals) == set(matching.SIGNALS)
     must_gaps = [g for g in entry.explanation["gaps"] if g["must"]]
-    assert must_gaps == [{"item": "cloud_infrastructure", "level": 0, "required": 2, "must": True}]
+    assert must_gaps == [{"item": "cloud_infrastructure", "level": 0, "required": 2, "must": True,
+                          "source": "required"}]
+    assert {g["source"] for g in entry.explanation["gaps"] if not g["must"]} <= {"stage", "inferred"}
     assert entry.weights["version"] == outcome.result.weights_version
     assert entry.index_version == outcome.result.index_version
 

@@ -76,10 +76,10 @@ def test_rank_explanation_names_the_gaps_it_penalised():
     query = need(required={"backend_dev": 3, "security_management": 2}, nice_to_have={"project_management": 2})
     match = _rank([weak], query).matches[0]
     gaps = {g[0]: g for g in match.explanation.gaps}
-    assert gaps["backend_dev"] == ("backend_dev", 1, 3, True)
-    assert gaps["security_management"] == ("security_management", 0, 2, True)
-    assert gaps["project_management"][3] is False
-    assert "cloud_infrastructure" in gaps  # asked at level 2 by the development stage prior
+    assert gaps["backend_dev"] == ("backend_dev", 1, 3, True, "required")
+    assert gaps["security_management"] == ("security_management", 0, 2, True, "required")
+    assert gaps["project_management"][3:] == (False, "nice_to_have")
+    assert gaps["cloud_infrastructure"][3:] == (False, "stage")  # asked at level 2 by the development stage prior
     assert match.signals["skill"] < 0.5
 
 
@@ -175,7 +175,8 @@ def test_match_as_dict_pins_the_match_json_shape():
         "matched_skills", "gaps", "remaining_hours", "needed_hours", "concurrent_commitments", "work_style",
         "distance_km", "rating", "completed_in_stages", "completed_in_fields", "fee", "type_match",
         "availability_stale", "open_contact_requests"}
-    assert explanation["gaps"][0] == {"item": "backend_dev", "level": 3, "required": 4, "must": True}
+    assert explanation["gaps"][0] == {"item": "backend_dev", "level": 3, "required": 4, "must": True,
+                                      "source": "required"}
     assert explanation["fee"] == {"per_hour": 8000, "budget_per_hour": 10000, "status": "within"}
     assert explanation["rating"] == {"mean": 4.0, "count": 1, "smoothed": 3.58, "would_rehire_rate": 1.0}
     assert explanation["work_style"] == ["remote_ok", "onsite_within_reach"]
@@ -230,3 +231,10 @@ def test_infer_skills_suggests_items_that_stand_out_from_the_rest():
     result = ranker.rank(CandidateIndex(space, [expert(1)], np.zeros((1, 256), np.float32)),
                          need(required={}, text_vector=query))
     assert [s.item_id for s in result.inferred] == ["security_management"]
+
+
+def test_rank_explanation_survives_a_round_trip_through_its_dict():
+    from matching.types import Explanation
+    weak = expert(1, skills={"backend_dev": 1})
+    original = _rank([weak], need(required={"backend_dev": 3})).matches[0].explanation
+    assert Explanation.from_dict(original.to_dict()).to_dict() == original.to_dict()
