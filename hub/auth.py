@@ -5,6 +5,7 @@ from collections.abc import Callable
 from functools import wraps
 
 from flask import abort
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from hub.db import get_session
@@ -27,7 +28,7 @@ def roles_required(*roles: str) -> Callable:
             if current_user.role not in roles:
                 abort(403)
             if current_user.role in ("org_staff", "bureau_staff") and not current_user.is_approved:
-                abort(403, description="Your account is waiting for approval.")
+                abort(403, description=_("Your account is waiting for approval."))
             return view(*args, **kwargs)
         return wrapped
     return decorator

@@ -2,7 +2,24 @@
 from __future__ import annotations
 
 from flask import Flask, render_template, request
+from flask_babel import lazy_gettext as _l
 from werkzeug.exceptions import HTTPException
+
+# The page a person sees, in their language; the API keeps werkzeug's English names and descriptions.
+ERROR_TITLES = {
+    400: _l("The request could not be understood"), 401: _l("Please log in"),
+    403: _l("You do not have access to this page"), 404: _l("Page not found"),
+    405: _l("This action is not allowed here"), 409: _l("Not possible yet"), 500: _l("Something went wrong"),
+}
+ERROR_TEXTS = {
+    400: _l("Something in the request was not as expected. Go back and try again."),
+    401: _l("Log in to see this page."),
+    403: _l("Your role or organization does not allow this. If you think it should, ask your administrator."),
+    404: _l("The page does not exist, or it was moved or deleted."),
+    405: _l("Use the buttons on the page rather than typing the address."),
+    409: _l("Something has to happen first."),
+    500: _l("The error was logged. Please try again in a moment."),
+}
 
 
 def wants_json() -> bool:
@@ -15,4 +32,7 @@ def init_app(app: Flask) -> None:
     def http_error(exc: HTTPException):
         if wants_json():
             return {"error": exc.name, "message": exc.description}, exc.code
-        return render_template("error.html", error=exc), exc.code
+        # A view's own (translated) description says more than the generic text; werkzeug's default does not.
+        own = exc.description if exc.description != type(exc).description else None
+        return render_template("error.html", error=exc, title=ERROR_TITLES.get(exc.code, exc.name),
+                               detail=own or ERROR_TEXTS.get(exc.code, "")), exc.code

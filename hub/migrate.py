@@ -24,6 +24,9 @@ def alembic_config(connection: Connection | None = None) -> Config:
 
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
+    if revision == "head" and is_current(engine):
+        log.info("database schema already at head")
+        return
     log.info("migrating the database schema to %s", revision)
     with engine.begin() as connection:
         command.upgrade(alembic_config(connection), revision)

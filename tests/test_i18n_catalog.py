@@ -17,3 +17,13 @@ def test_i18n_japanese_by_default_english_on_request(client):
     assert "DX Talent Hub" in client.get("/?lang=en").get_data(as_text=True)
     # the choice is remembered for the next page
     assert "DX Talent Hub" in client.get("/").get_data(as_text=True)
+
+
+def test_i18n_error_pages_speak_the_users_language(client):
+    japanese = client.get("/no/such/page", headers={"Accept-Language": "ja"})
+    assert japanese.status_code == 404
+    assert "ページが見つかりません" in japanese.get_data(as_text=True)
+    english = client.get("/no/such/page?lang=en")
+    assert "Page not found" in english.get_data(as_text=True)
+    api = client.get("/api/v1/no/such/thing")
+    assert api.status_code == 404 and api.is_json  # the API keeps answering JSON
