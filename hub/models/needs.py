@@ -8,10 +8,9 @@ from sqlalchemy import (Boolean, CheckConstraint, Date, DateTime, Float, Foreign
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from hub.db import Base, utcnow
-from hub.models.people import FEE_UNITS, MAX_HOURS_PER_MONTH, TALENT_TYPES
+from hub.models.people import MAX_HOURS_PER_MONTH
+from skill_taxonomy import ENGAGEMENT_FORMS, FEE_UNITS, TALENT_TYPES, WORK_STYLES  # noqa: F401
 
-WORK_STYLES = ("remote", "hybrid", "onsite", "resident")
-ENGAGEMENT_FORMS = ("appointment", "contract", "side_job", "adviser_dispatch")
 NEED_STATUSES = ("draft", "open", "filled", "closed")
 SHORTLIST_STATES = ("shortlisted", "contacted", "offered", "accepted", "declined")
 

@@ -7,8 +7,7 @@ from sqlalchemy import CheckConstraint, DateTime, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from hub.db import Base, utcnow
-
-ORGANIZATION_KINDS = ("municipality", "prefecture", "bureau", "npo", "university", "chamber", "business")
+from skill_taxonomy import ORGANIZATION_KINDS  # noqa: F401
 
 
 class Organization(Base):

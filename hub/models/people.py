@@ -8,12 +8,10 @@ from sqlalchemy import (Boolean, CheckConstraint, Date, DateTime, ForeignKey, In
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from hub.db import Base, utcnow
+from skill_taxonomy import FEE_UNITS, SCHEMES, TALENT_TYPES  # noqa: F401  (the vocabularies live with the taxonomy)
 
 ROLES = ("expert", "org_staff", "bureau_staff", "admin")
-TALENT_TYPES = ("X", "D", "XD")
-FEE_UNITS = ("hour", "day", "month")
 SKILL_SOURCES = ("self", "verified", "rated")
-SCHEMES = ("external_list", "adviser")
 EXPERT_STATUSES = ("active", "paused", "retired")
 VISIBILITIES = ("public", "staff")
 MAX_HOURS_PER_MONTH = 744  # 31 days x 24 hours
