@@ -23,7 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from sqlalchemy import select  # noqa: E402
 
 from hub import create_app, demo  # noqa: E402
-from hub.db import get_session  # noqa: E402
+from hub.db import get_session, refresh_statistics  # noqa: E402
 from hub.models import Need, Organization  # noqa: E402
 
 
@@ -60,6 +60,7 @@ def main() -> None:
         demo.load_demo(session, app.extensions["hub.taxonomy"], seed=demo.DEFAULT_SEED,
                        n_experts=args.experts, n_needs=args.needs)
         session.commit()
+        refresh_statistics(session)  # as `flask demo` and the import commands do after a bulk load
         print(f"demo data loaded in {time.perf_counter() - started:.1f} s")
         engine = app.extensions["hub.matcher"]
         started = time.perf_counter()

@@ -13,6 +13,7 @@ from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 
 from hub import migrate
+from hub.db import refresh_statistics
 
 db_cli = AppGroup("db", help="Create, migrate or roll back the database schema.")
 
@@ -96,6 +97,7 @@ def _run_import(path: Path, kind: str, file_format: str) -> None:
     audit.record(session, None, "import", "expert_profile" if kind == "experts" else "need", path.name,
                  file=str(path), format=file_format, records=len(parsed.records), created=created, updated=updated)
     session.commit()
+    refresh_statistics(session)
     click.echo(f"{path.name}: {len(parsed.records)} {kind}: {created} created, {updated} updated.", err=True)
 
 
@@ -263,6 +265,7 @@ def demo_command(seed: int | None, n_experts: int | None, n_needs: int | None, i
         scored = demo.score_shortlists(session, current_app.extensions["hub.matcher"])
         click.echo(f"shortlist entries scored by the matcher: {scored}", err=True)
     session.commit()
+    refresh_statistics(session)
     for line in counts.lines():
         click.echo(line, err=True)
     click.echo(f"Demo loaded in {time.perf_counter() - started:.1f} s. Logins (password {demo.DEMO_PASSWORD}): "
