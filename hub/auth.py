@@ -8,14 +8,15 @@ from flask import abort
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from hub.db import get_session
+from hub.db import get_session, parse_row_id
 from hub.extensions import login_manager
 from hub.models import User
 
 
 @login_manager.user_loader
 def load_user(user_id: str) -> User | None:
-    user = get_session().get(User, int(user_id)) if user_id.isdigit() else None
+    row_id = parse_row_id(user_id)
+    user = get_session().get(User, row_id) if row_id is not None else None
     return user if user is not None and user.is_active else None
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 
 from flask import Flask, current_app, g
+from werkzeug.routing import IntegerConverter, ValidationError
 from sqlalchemy import JSON, MetaData, create_engine, event, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
@@ -18,6 +19,29 @@ class Base(DeclarativeBase):
         "pk": "pk_%(table_name)s",
         "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     })
+
+
+MAX_ROW_ID = 2**31 - 1  # INTEGER primary keys; a larger number would be a database error on PostgreSQL
+
+
+def parse_row_id(text: str | None) -> int | None:
+    """The primary key a string names, or None: ASCII digits only (str.isdigit accepts "²") and in range."""
+    if text is None or not text.isascii() or not text.isdigit():
+        return None
+    value = int(text)
+    return value if 1 <= value <= MAX_ROW_ID else None
+
+
+class RowIdConverter(IntegerConverter):
+    """`<int:…>` in routes: ASCII digits within the INTEGER range, else 404 (never a database error)."""
+
+    regex = r"[0-9]{1,10}"
+
+    def to_python(self, value: str) -> int:
+        row_id = parse_row_id(value)
+        if row_id is None:
+            raise ValidationError()
+        return row_id
 
 
 def utcnow() -> datetime:
@@ -49,6 +73,7 @@ def refresh_statistics(session: Session) -> None:
 
 
 def init_app(app: Flask) -> None:
+    app.url_map.converters["int"] = RowIdConverter  # before any blueprint adds its routes
     engine = make_engine(app.config["DATABASE_URL"])
     app.extensions["hub.engine"] = engine
     app.extensions["hub.sessionmaker"] = sessionmaker(engine, expire_on_commit=False)

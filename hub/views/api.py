@@ -11,7 +11,7 @@ from flask_login import current_user
 from sqlalchemy import select
 from werkzeug.exceptions import HTTPException
 
-from hub.db import get_session
+from hub.db import get_session, parse_row_id
 from hub.models import Need
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -25,7 +25,7 @@ def parse_top(raw: str | None) -> tuple[int | None, list[str]]:
     if raw is None or raw.strip() == "":
         return 10, []
     raw = raw.strip()
-    if not raw.isdigit() or not 1 <= int(raw) <= MAX_TOP:
+    if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= MAX_TOP:
         return None, [_("Must be a whole number from 1 to %(max)d.", max=MAX_TOP)]
     return int(raw), []
 
@@ -42,8 +42,8 @@ def _error(code: int, error: str, message: str, **extra):
 def find_need(session, ref: str) -> Need | None:
     """A need by its external id (as in `flask match`), or by its database id when all digits."""
     need = session.scalar(select(Need).where(Need.external_id == ref))
-    if need is None and ref.isdigit():
-        need = session.get(Need, int(ref))
+    if need is None and (row_id := parse_row_id(ref)) is not None:
+        need = session.get(Need, row_id)
     return need
 
 

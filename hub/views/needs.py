@@ -14,7 +14,7 @@ from wtforms.fields.choices import SelectChoice
 import matching
 from hub import format_list
 from hub.auth import roles_required
-from hub.db import get_session, utcnow
+from hub.db import get_session, parse_row_id, utcnow
 from hub.forms import choices, locale, options, taxonomy
 from hub.forms.evaluations import EvaluationForm
 from hub.forms.experts import prefecture_choices
@@ -402,9 +402,9 @@ def shortlist(need_id: int):
     """Shortlist a ranked expert with the score and explanation of the ranking the officer was looking at."""
     need = managed_need(need_id)
     form = ShortlistForm()
-    if not form.validate_on_submit() or not form.expert_id.data.isdigit():
+    expert_id = parse_row_id(form.expert_id.data) if form.validate_on_submit() else None
+    if expert_id is None:
         abort(400)
-    expert_id = int(form.expert_id.data)
     outcome, _show = _rank(need, _filter_form())
     position, match = next(((i, m) for i, m in enumerate(outcome.matches, 1) if m.expert_id == expert_id),
                            (None, None))
