@@ -1,8 +1,8 @@
 """Error pages: JSON for the API and for clients that ask for JSON, HTML otherwise."""
 from __future__ import annotations
 
-from flask import Flask, render_template, request
-from flask_babel import lazy_gettext as _l
+from flask import Flask, abort, render_template, request
+from flask_babel import gettext, lazy_gettext as _l
 from werkzeug.exceptions import HTTPException
 
 # The page a person sees, in their language; the API keeps werkzeug's English names and descriptions.
@@ -27,7 +27,15 @@ def wants_json() -> bool:
         request.accept_mimetypes.best == "application/json")
 
 
+def refuse_nul_characters() -> None:
+    """Answer 400 to input carrying NUL characters: no text column can store them, and no person types them."""
+    values = [request.path, *request.args.values(), *request.form.values()]
+    if any("\x00" in value for value in values):
+        abort(400, description=gettext("The request contains a NUL character, which is not allowed."))
+
+
 def init_app(app: Flask) -> None:
+    app.before_request(refuse_nul_characters)
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):
         if wants_json():

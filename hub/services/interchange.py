@@ -227,6 +227,9 @@ class _Checker:
         if required and not value.strip():
             self.error(path, "must not be empty")
             return None
+        if "\x00" in value:  # no database text column can hold it (PostgreSQL refuses it outright)
+            self.error(path, "contains a NUL character")
+            return None
         limit = TEXT_LIMITS[limit_key]
         if len(value) > limit:
             self.error(path, f"is {len(value)} characters long; the limit is {limit}")

@@ -305,3 +305,12 @@ def test_interchange_need_duplicate_external_id(session, taxonomy):
     report = interchange.import_needs(session, jsonl(need("N1"), need("N1")), taxonomy)
     assert [(e.line, e.field) for e in report.errors] == [(2, "external_id")]
     assert session.scalar(select(func.count()).select_from(Need)) == 0
+
+
+def test_interchange_refuses_nul_characters_in_text(session, taxonomy):
+    from hub.services.interchange import parse_experts
+    line = ('{"external_id": "T1", "name": "山田\\u0000花子", "talent_type": "D", "home_lg_code": "202151", '
+            '"hours_per_month": 10}\n')
+    parsed = parse_experts(line.encode(), taxonomy)
+    assert [(e.line, e.field) for e in parsed.errors] == [(1, "name")]
+    assert "NUL" in parsed.errors[0].message

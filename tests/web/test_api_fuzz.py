@@ -38,3 +38,22 @@ def test_api_matches_never_answers_5xx(staff_client, need_ref, top):
                                   "/experts/99999999999"])
 def test_pages_with_out_of_range_ids_are_not_found(staff_client, path):
     assert staff_client.get(path).status_code == 404
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(params=st.dictionaries(
+    st.sampled_from(["q", "page", "min_hours", "prefecture", "skill_1", "level_1", "talent_type", "work_style",
+                     "scheme", "sort", "show", "within_budget", "w_skill", "w_place"]),
+    st.one_of(ANY_TEXT, st.integers(-10**12, 10**20).map(str)), max_size=5))
+def test_search_and_need_pages_never_answer_5xx(staff_client, params):
+    from urllib.parse import urlencode
+    query = urlencode(params)
+    for path in ("/search/experts", "/needs/1"):
+        response = staff_client.get(f"{path}?{query}")
+        assert response.status_code < 500, (path, query)
+
+
+def test_nul_characters_are_refused_with_400_not_stored(staff_client):
+    page = staff_client.get("/search/experts?q=a%00b")
+    assert page.status_code == 400 and "NUL" in page.get_data(as_text=True)
+    assert staff_client.get("/api/v1/needs/1/matches?top=%00").status_code == 400
