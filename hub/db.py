@@ -49,8 +49,13 @@ def utcnow() -> datetime:
 
 
 def make_engine(url: str) -> Engine:
-    """Create an engine; SQLite gets foreign keys on (off by default there)."""
-    engine = create_engine(url)
+    """Create an engine; SQLite gets foreign keys on (off by default there).
+
+    PostgreSQL sessions run with JIT off: the hub's queries are short, and JIT compilation cost more than it
+    saved (staff word search at 10,000 experts: 171 ms with JIT, 134 ms without).
+    """
+    connect_args = {"options": "-c jit=off"} if url.startswith("postgresql") else {}
+    engine = create_engine(url, connect_args=connect_args)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
     return engine
