@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session, selectinload
 from werkzeug.security import generate_password_hash
 
 from hub.demo import texts
+from hub.services.notifications import CONTACT_REQUEST, NEED_PUBLISHED
 from hub.demo.generator import DEMO_EXPERT_EMAIL, SHIOJIRI, TOKYO_AREA, DemoSet, generate
 from hub.gazetteer import Gazetteer, load_gazetteer
 from hub.models import (DispatchAssignment, DispatchField, DispatchRequest, Engagement, EngagementField,
@@ -285,7 +286,7 @@ def _shortlists(session: Session, rng: random.Random, needs: dict[str, Need], ex
     session.flush()
     notifications = []
     if contact is not None:
-        notifications.append(Notification(user_id=users["expert"].id, kind="contact_request",
+        notifications.append(Notification(user_id=users["expert"].id, kind=CONTACT_REQUEST,
                                           need_id=contact.need.id, shortlist_entry_id=contact.id,
                                           payload={"need_title": contact.need.title,
                                                    "organization": contact.need.organization.name},
@@ -293,7 +294,7 @@ def _shortlists(session: Session, rng: random.Random, needs: dict[str, Need], ex
     fitting = [n for _, n in sorted(needs.items()) if n.status == "open"
                and set(n.stage_ids) & set(rich.stage_ids) and n.organization.lg_code != SHIOJIRI][:2]
     for i, need in enumerate(fitting):
-        notifications.append(Notification(user_id=users["expert"].id, kind="need_match", need_id=need.id,
+        notifications.append(Notification(user_id=users["expert"].id, kind=NEED_PUBLISHED, need_id=need.id,
                                           payload={"need_title": need.title,
                                                    "organization": need.organization.name},
                                           created_at=_at(date(2026, 11, 18 + i)),
