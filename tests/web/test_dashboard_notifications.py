@@ -5,15 +5,14 @@ from sqlalchemy import select
 
 from hub.models import Notification, ShortlistEntry
 from hub.services.notifications import notify_contact_request
-from tests.web.needs_factories import expert, login, need, org, user
+from tests.web.needs_factories import expert, login, need, org
 
 
 def test_dashboard_names_each_kind_of_notification(app, client, session):
     shiojiri = org(session)
     row = need(session, shiojiri, skills={"backend_dev": 3}, title="予約システムの開発")
-    account = user(session, "expert")
     profile = expert(session, skills={"backend_dev": 4})
-    profile.user = account
+    account = profile.user
     entry = ShortlistEntry(need_id=row.id, expert_id=profile.id, state="contacted", message="ぜひ")
     session.add(entry)
     session.flush()
