@@ -40,12 +40,13 @@ def create_app(config: dict | None = None) -> Flask:
     app.jinja_env.globals["format_list"] = format_list
     login_manager.init_app(app)
 
-    from hub import auth, cli, errors, views  # noqa: F401  (auth registers the user loader)
+    from hub import auth, cli, errors, permissions, views  # noqa: F401  (auth registers the user loader)
     from hub.services.matching import MatchingEngine
     app.extensions["hub.matcher"] = MatchingEngine(
         app.extensions["hub.taxonomy"], app.config["EMBEDDING_BACKEND"], app.config["EMBEDDING_MODEL_PATH"],
         stale_days=app.config["AVAILABILITY_STALE_DAYS"], load_spreading=app.config["MATCH_LOAD_SPREADING"])
     errors.init_app(app)
+    permissions.init_app(app)
     views.init_app(app)
     cli.init_app(app)
     return app

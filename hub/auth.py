@@ -1,13 +1,12 @@
-"""Who is signed in, and the permission checks views share."""
+"""Who is signed in, and the decorator views use to ask hub/permissions.py before they run."""
 from __future__ import annotations
 
 from collections.abc import Callable
 from functools import wraps
 
-from flask import abort
-from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from hub import permissions
 from hub.db import get_session, parse_row_id
 from hub.extensions import login_manager
 from hub.models import User
@@ -20,16 +19,16 @@ def load_user(user_id: str) -> User | None:
     return user if user is not None and user.is_active else None
 
 
-def roles_required(*roles: str) -> Callable:
-    """Allow only signed-in users with one of `roles` (staff must also be approved)."""
+def allowed_if(check: Callable[[User], bool]) -> Callable:
+    """Let a signed-in user through when `check(user)` (a question of hub.permissions); others get 403.
+
+    Anonymous users go to the login page first.
+    """
     def decorator(view: Callable) -> Callable:
         @wraps(view)
         @login_required
         def wrapped(*args, **kwargs):
-            if current_user.role not in roles:
-                abort(403)
-            if current_user.role in ("org_staff", "bureau_staff") and not current_user.is_approved:
-                abort(403, description=_("Your account is waiting for approval."))
+            permissions.require(check(current_user))
             return view(*args, **kwargs)
         return wrapped
     return decorator

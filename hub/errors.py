@@ -3,7 +3,10 @@ from __future__ import annotations
 
 from flask import Flask, abort, render_template, request
 from flask_babel import gettext, lazy_gettext as _l
-from werkzeug.exceptions import HTTPException
+from flask_login import current_user
+from werkzeug.exceptions import Forbidden, HTTPException
+
+from hub.permissions import PermissionDenied, is_waiting_for_approval
 
 # The page a person sees, in their language; the API keeps werkzeug's English names and descriptions.
 ERROR_TITLES = {
@@ -44,3 +47,11 @@ def init_app(app: Flask) -> None:
         own = exc.description if exc.description != type(exc).description else None
         return render_template("error.html", error=exc, title=ERROR_TITLES.get(exc.code, exc.name),
                                detail=own or ERROR_TEXTS.get(exc.code, "")), exc.code
+
+    @app.errorhandler(PermissionDenied)
+    def permission_denied(exc: PermissionDenied):
+        """A rule of hub/permissions.py said no: the 403 page, or 403 JSON for the API."""
+        message = exc.message
+        if message is None and is_waiting_for_approval(current_user):
+            message = gettext("Your account is waiting for approval.")
+        return http_error(Forbidden(message) if message else Forbidden())

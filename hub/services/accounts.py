@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from hub import permissions
 from hub.db import utcnow
 from hub.gazetteer import is_valid_lg_code, load_gazetteer
 from hub.models import ExpertProfile, Organization, User
@@ -28,10 +29,6 @@ class EmailTaken(ValueError):
 
 class UnknownOrganization(ValueError):
     """No organization has this code, and it is not a local-government code either."""
-
-
-class NotAllowed(PermissionError):
-    """The acting user may not do this."""
 
 
 def normalize_email(email: str) -> str:
@@ -145,31 +142,22 @@ def set_locale(session: Session, user: User, locale: str) -> None:
 
 # -- staff approval ---------------------------------------------------------------------------
 
-def can_approve(approver: User, user: User) -> bool:
-    """Admins approve anyone; approved bureau staff approve staff of organizations in their bureau."""
-    if approver.role == "admin":
-        return True
-    if approver.role == "bureau_staff" and approver.is_approved and approver.organization is not None:
-        return user.organization is not None and user.organization.bureau_id == approver.organization.bureau_id
-    return False
-
-
 def pending_staff(session: Session, approver: User) -> list[User]:
     """Return staff waiting for approval that `approver` may approve, oldest first."""
-    query = (select(User).where(User.role.in_(("org_staff", "bureau_staff")), User.approved_at.is_(None),
+    query = (select(User).where(User.role.in_(permissions.STAFF_ROLES), User.approved_at.is_(None),
                                 User.is_active.is_(True))
              .order_by(User.created_at, User.id))
-    if approver.role != "admin":
-        if approver.role != "bureau_staff" or approver.organization is None or not approver.is_approved:
+    if not permissions.is_admin(approver):  # the same rule as permissions.can_approve, as a query
+        if (bureau := permissions.bureau_of(approver)) is None:
             return []
         query = query.join(Organization, User.organization_id == Organization.id).where(
-            Organization.bureau_id == approver.organization.bureau_id)
+            Organization.bureau_id == bureau)
     return list(session.scalars(query))
 
 
 def approve_staff(session: Session, approver: User, user: User) -> None:
-    if user.role not in ("org_staff", "bureau_staff") or not can_approve(approver, user):
-        raise NotAllowed()
+    """Approve a staff account; raise PermissionDenied unless permissions.can_approve."""
+    permissions.require(permissions.can_approve(approver, user))
     if user.approved_at is None:
         user.approved_at = utcnow()
         session.flush()

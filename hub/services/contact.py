@@ -2,13 +2,14 @@
 
 A contact request is a ShortlistEntry in state "contacted" (the municipality side creates it);
 the expert answers "accepted" or "declined". Once accepted, the staff of the need's organization
-may see the expert's email and phone.
+may see the expert's email and phone (hub.permissions.can_see_contact).
 """
 from __future__ import annotations
 
-from sqlalchemy import exists, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from hub import permissions
 from hub.db import utcnow
 from hub.models import ExpertProfile, Need, ShortlistEntry, User
 from hub.services import audit
@@ -38,7 +39,8 @@ def answered_requests(session: Session, expert: ExpertProfile, limit: int = 20) 
 def respond(session: Session, user: User, expert: ExpertProfile, entry_id: int, accept: bool) -> ShortlistEntry:
     """Accept or decline one of the expert's open contact requests."""
     entry = session.get(ShortlistEntry, entry_id)
-    if entry is None or entry.expert_id != expert.id or entry.state != "contacted":
+    if (entry is None or entry.expert_id != expert.id or entry.state != "contacted"
+            or not permissions.can_respond_to_contact(user, entry)):
         raise NotAContactRequest(entry_id)
     entry.state = "accepted" if accept else "declined"
     entry.responded_at = utcnow()
@@ -47,16 +49,3 @@ def respond(session: Session, user: User, expert: ExpertProfile, entry_id: int, 
     audit.record(session, user, "accept_contact" if accept else "decline_contact", "shortlist_entry", entry.id,
                  need_id=entry.need_id)
     return entry
-
-
-def may_see_contact_details(session: Session, viewer: User, expert: ExpertProfile) -> bool:
-    """The expert always; staff only when their organization has a contact request the expert accepted."""
-    if not getattr(viewer, "is_authenticated", False):
-        return False
-    if expert.user_id is not None and viewer.id == expert.user_id:
-        return True
-    if viewer.role not in ("org_staff", "bureau_staff") or viewer.organization_id is None or not viewer.is_approved:
-        return False
-    return bool(session.scalar(select(exists().where(
-        ShortlistEntry.expert_id == expert.id, ShortlistEntry.state == "accepted",
-        ShortlistEntry.need_id == Need.id, Need.organization_id == viewer.organization_id))))

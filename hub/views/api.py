@@ -11,12 +11,12 @@ from flask_login import current_user
 from sqlalchemy import select
 from werkzeug.exceptions import HTTPException
 
+from hub import permissions
 from hub.db import get_session, parse_row_id
 from hub.models import Need
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
-STAFF_ROLES = ("org_staff", "bureau_staff", "admin")
 MAX_TOP = 1000
 
 
@@ -49,20 +49,22 @@ def find_need(session, ref: str) -> Need | None:
 
 @bp.get("/needs/<ref>/matches")
 def need_matches(ref: str):
-    """The ranked experts for a need: exactly what `flask --app app match REF --top N --json` prints."""
-    if not current_user.is_authenticated:
+    """The ranked experts for a need: exactly what `flask --app app match REF --top N --json` prints.
+
+    The same rule as the need page: a need the user may not see is a 404, its candidates a 403.
+    """
+    if not permissions.is_signed_in(current_user):
         return _error(401, "Unauthorized", _("Sign in first."))
-    if current_user.role not in STAFF_ROLES or (current_user.role != "admin" and not current_user.is_approved):
-        return _error(403, "Forbidden", _("Only approved staff may see rankings."))
     top, errors = parse_top(request.args.get("top"))
     if errors:
         return _error(400, "Bad Request", _("Invalid query parameters."), fields={"top": errors})
     session = get_session()
     need = find_need(session, ref)
-    hidden = need is not None and need.status == "draft" and not (
-        current_user.role == "admin" or current_user.organization_id == need.organization_id)
-    if need is None or hidden:
+    if need is None or not permissions.can_see_need(current_user, need):
         return _error(404, "Not Found", _("There is no need %(ref)s.", ref=ref))
+    if not permissions.can_see_candidates(current_user, need):
+        return _error(403, "Forbidden", _("Only the need's organization, the bureau of its region and "
+                                          "admins may see its candidates."))
     outcome = current_app.extensions["hub.matcher"].rank(session, need, top_k=top)
     session.commit()  # keeps a newly computed need embedding
     return outcome.result.as_dicts()

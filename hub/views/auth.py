@@ -8,6 +8,7 @@ from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
+from hub import permissions
 from hub.db import get_session
 from hub.extensions import login_manager
 from hub.forms.auth import ExpertSignupForm, LoginForm, ResetPasswordForm, ResetRequestForm, StaffSignupForm
@@ -49,11 +50,11 @@ def remember_language() -> None:
 
 
 def home_for(user) -> str:
-    if user.role == "expert":
+    if permissions.is_expert(user):
         return url_for("experts.dashboard")
-    if user.role in ("org_staff", "bureau_staff") and not user.is_approved:
+    if permissions.is_waiting_for_approval(user):
         return url_for("auth.waiting")
-    if user.role in ("admin", "bureau_staff"):
+    if permissions.can_review_staff(user):
         return url_for("admin.staff")
     return url_for("search.experts")
 
@@ -147,7 +148,7 @@ def logout():
 @bp.route("/waiting")
 @login_required
 def waiting():
-    if current_user.is_approved:
+    if not permissions.is_waiting_for_approval(current_user):
         return redirect(home_for(current_user))
     return render_template("auth/waiting.html")
 

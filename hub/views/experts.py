@@ -9,17 +9,18 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
-from sqlalchemy import exists, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from hub.auth import roles_required
+from hub import permissions
+from hub.auth import allowed_if
 from hub.db import get_session, utcnow
 from hub.forms import locale
 from hub.forms.experts import (BasicsForm, EngagementForm, FeeForm, FieldsForm, HoursForm, RolesForm,
                                SchemesForm, VisibilityForm, WorkForm, skills_form)
 from hub.gazetteer import load_gazetteer
 from hub.models import (Engagement, EngagementField, EngagementStage, ExpertProfile, Need, Notification,
-                        Organization, ShortlistEntry, User)
+                        Organization)
 from hub.services import accounts, audit, contact
 from hub.services.availability import concurrent_engagements, remaining_hours
 from hub.services.experts import ExpertData, apply_expert
@@ -27,9 +28,6 @@ from hub.services.matching import is_availability_stale
 from hub.services.organizations import create_organization, get_or_create_local_government
 
 bp = Blueprint("experts", __name__, url_prefix="/experts")
-
-STAFF_ROLES = ("org_staff", "bureau_staff")
-
 
 # -- helpers ------------------------------------------------------------------------------------
 
@@ -196,7 +194,7 @@ SECTION_BY_ID = {s.id: s for s in SECTIONS}
 
 
 @bp.route("/me/profile/<section>", methods=["GET", "POST"])
-@roles_required("expert")
+@allowed_if(permissions.is_expert)
 def edit(section: str):
     spec = SECTION_BY_ID.get(section)
     if spec is None:
@@ -283,7 +281,7 @@ def _engagement_initial(engagement: Engagement) -> dict:
 
 
 @bp.route("/me/engagements")
-@roles_required("expert")
+@allowed_if(permissions.is_expert)
 def engagements():
     expert = own_expert()
     return render_template("experts/engagements.html", expert=expert, sections=SECTIONS, lang=locale(),
@@ -291,7 +289,7 @@ def engagements():
 
 
 @bp.route("/me/engagements/new", methods=["GET", "POST"])
-@roles_required("expert")
+@allowed_if(permissions.is_expert)
 def engagement_new():
     expert = own_expert()
     form = EngagementForm()
@@ -306,7 +304,7 @@ def engagement_new():
 
 
 @bp.route("/me/engagements/<int:engagement_id>/edit", methods=["GET", "POST"])
-@roles_required("expert")
+@allowed_if(permissions.is_expert)
 def engagement_edit(engagement_id: int):
     engagement = _own_engagement(engagement_id)
     form = EngagementForm(data=_engagement_initial(engagement))
@@ -321,7 +319,7 @@ def engagement_edit(engagement_id: int):
 
 
 @bp.post("/me/engagements/<int:engagement_id>/delete")
-@roles_required("expert")
+@allowed_if(permissions.is_expert)
 def engagement_delete(engagement_id: int):
     engagement = _own_engagement(engagement_id)
     db = get_session()
@@ -337,7 +335,7 @@ def engagement_delete(engagement_id: int):
 # -- dashboard, availability, contact requests ---------------------------------------------------------
 
 @bp.route("/me")
-@roles_required("expert")
+@allowed_if(permissions.is_expert)
 def dashboard():
     db = get_session()
     expert = own_expert()
@@ -364,7 +362,7 @@ def dashboard():
 
 
 @bp.post("/me/availability")
-@roles_required("expert")
+@allowed_if(permissions.is_expert)
 def confirm_availability():
     db = get_session()
     accounts.confirm_availability(db, current_user, own_expert())
@@ -387,7 +385,7 @@ def confirm_availability_link(token: str):
 
 
 @bp.post("/me/requests/<int:entry_id>")
-@roles_required("expert")
+@allowed_if(permissions.is_expert)
 def respond(entry_id: int):
     answer = request.form.get("answer")
     if answer not in ("accept", "decline"):
@@ -407,7 +405,7 @@ def respond(entry_id: int):
 
 
 @bp.post("/me/notifications/read")
-@roles_required("expert")
+@allowed_if(permissions.is_expert)
 def notifications_read():
     db = get_session()
     for notification in db.scalars(select(Notification).where(Notification.user_id == current_user.id,
@@ -418,24 +416,6 @@ def notifications_read():
 
 
 # -- the profile page -------------------------------------------------------------------------------
-
-def may_view(db: Session, viewer: User, expert: ExpertProfile) -> bool:
-    """The expert, admins, approved staff (unlisted experts only for organizations that shortlisted them),
-    and other members when the expert chose public visibility."""
-    if expert.user_id is not None and viewer.id == expert.user_id:
-        return True
-    if viewer.role == "admin":
-        return True
-    if viewer.role in STAFF_ROLES:
-        if not viewer.is_approved:
-            return False
-        if expert.listed:
-            return True
-        return viewer.organization_id is not None and bool(db.scalar(select(exists().where(
-            ShortlistEntry.expert_id == expert.id, ShortlistEntry.need_id == Need.id,
-            Need.organization_id == viewer.organization_id))))
-    return expert.listed and expert.visibility == "public"
-
 
 def profile_summary(db: Session, expert: ExpertProfile) -> dict:
     """Everything the profile page shows that is computed rather than typed."""
@@ -485,10 +465,9 @@ def profile(expert_id: int):
         selectinload(ExpertProfile.engagements).selectinload(Engagement.evaluation)))
     if expert is None:
         abort(404)
-    if not may_view(db, current_user, expert):
-        abort(403)
+    permissions.require(permissions.can_view_expert(db, current_user, expert))
     return render_template(
         "experts/profile.html", expert=expert, summary=profile_summary(db, expert),
-        show_contact=contact.may_see_contact_details(db, current_user, expert),
-        is_own=expert.user_id == current_user.id, taxonomy=current_app.extensions["hub.taxonomy"], lang=locale(),
+        show_contact=permissions.can_see_contact(db, current_user, expert),
+        is_own=permissions.can_edit_expert(current_user, expert), taxonomy=current_app.extensions["hub.taxonomy"], lang=locale(),
         stale_days=stale_days())

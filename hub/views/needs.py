@@ -13,7 +13,8 @@ from wtforms.fields.choices import SelectChoice
 
 import matching
 from hub import format_list
-from hub.auth import roles_required
+from hub import permissions
+from hub.auth import allowed_if
 from hub.db import get_session, parse_row_id, utcnow
 from hub.forms import choices, locale, options, taxonomy
 from hub.forms.evaluations import EvaluationForm
@@ -88,29 +89,18 @@ def place_name(lg_code: str | None) -> str:
     return place.full_name if place else (lg_code or "")
 
 
-# --- permissions ----------------------------------------------------------------------------
-def manages(need: Need) -> bool:
-    """Staff of the need's own organization (approved) may edit it and act on its candidates."""
-    return (current_user.is_authenticated and current_user.role == "org_staff" and current_user.is_approved
-            and current_user.organization_id == need.organization_id)
-
-
-def sees_candidates(need: Need) -> bool:
-    return manages(need) or (current_user.is_authenticated and current_user.role == "admin")
-
-
+# --- loading needs by the rules of hub/permissions.py --------------------------------------------
 def load_need(need_id: int) -> Need:
-    """The need, if the signed-in user may see it: drafts only to their organization (and admins)."""
+    """The need, if the signed-in user may see it; a hidden draft is a 404, as if it did not exist."""
     need = get_session().get(Need, need_id)
-    if need is None or (need.status == "draft" and not sees_candidates(need)):
+    if need is None or not permissions.can_see_need(current_user, need):
         abort(404)
     return need
 
 
 def managed_need(need_id: int) -> Need:
     need = load_need(need_id)
-    if not manages(need):
-        abort(403)
+    permissions.require(permissions.can_manage_need(current_user, need))
     return need
 
 
@@ -121,15 +111,16 @@ def index():
     """Needs of the user's organization (any status), then open needs everywhere."""
     session = get_session()
     own = []
-    if current_user.organization_id is not None:
-        own = list(session.scalars(select(Need).where(Need.organization_id == current_user.organization_id)
+    own_organization_id = permissions.visible_own_organization_id(current_user)  # drafts: approved staff only
+    if own_organization_id is not None:
+        own = list(session.scalars(select(Need).where(Need.organization_id == own_organization_id)
                                    .order_by(Need.created_at.desc(), Need.id.desc())))
     query = select(Need).options(selectinload(Need.organization)).where(Need.status == "open")
-    if current_user.organization_id is not None:
-        query = query.where(Need.organization_id != current_user.organization_id)
+    if own_organization_id is not None:
+        query = query.where(Need.organization_id != own_organization_id)
     others = list(session.scalars(query.order_by(Need.published_at.desc().nulls_last(), Need.id.desc()).limit(50)))
     return render_template("needs/index.html", own=own, others=others,
-                           can_create=current_user.role == "org_staff" and current_user.is_approved)
+                           can_create=permissions.can_post_need(current_user))
 
 
 def _location_choices(organization: Organization, current: str | None) -> list[tuple[str, str]]:
@@ -252,23 +243,21 @@ def _edit(need: Need | None, organization: Organization):
 
 
 @bp.route("/new", methods=["GET", "POST"])
-@roles_required("org_staff")
+@allowed_if(permissions.can_post_need)
 def create():
     organization = get_session().get(Organization, current_user.organization_id)
-    if organization is None:
-        abort(403)
     return _edit(None, organization)
 
 
 @bp.route("/<int:need_id>/edit", methods=["GET", "POST"])
-@roles_required("org_staff")
+@login_required  # managed_need() asks permissions.can_manage_need
 def edit(need_id: int):
     need = managed_need(need_id)
     return _edit(need, need.organization)
 
 
 @bp.post("/<int:need_id>/publish")
-@roles_required("org_staff")
+@login_required  # managed_need() asks permissions.can_manage_need
 def publish(need_id: int):
     """Open a draft to experts and notify the best-fitting ones who opted in."""
     need = managed_need(need_id)
@@ -284,7 +273,7 @@ def publish(need_id: int):
 
 
 @bp.post("/<int:need_id>/close")
-@roles_required("org_staff")
+@login_required  # managed_need() asks permissions.can_manage_need
 def close(need_id: int):
     need = managed_need(need_id)
     if SimpleActionForm().validate_on_submit() and need.status in ("draft", "open", "filled"):
@@ -348,8 +337,8 @@ def _rank(need: Need, form: FilterForm):
 def detail(need_id: int):
     need = load_need(need_id)
     session = get_session()
-    context: dict[str, Any] = {"need": need, "manages": manages(need), "action_form": SimpleActionForm()}
-    if sees_candidates(need):
+    context: dict[str, Any] = {"need": need, "action_form": SimpleActionForm()}
+    if permissions.can_see_candidates(current_user, need):
         form = _filter_form()
         outcome, show = _rank(need, form)
         entries = list(session.scalars(
@@ -397,7 +386,7 @@ def _counted(counts: dict[str, int], labels: dict) -> str:
 
 
 @bp.post("/<int:need_id>/shortlist")
-@roles_required("org_staff")
+@login_required  # managed_need() asks permissions.can_manage_need
 def shortlist(need_id: int):
     """Shortlist a ranked expert with the score and explanation of the ranking the officer was looking at."""
     need = managed_need(need_id)
@@ -421,7 +410,7 @@ def shortlist(need_id: int):
 
 
 @bp.post("/<int:need_id>/weights")
-@roles_required("org_staff")
+@login_required  # managed_need() asks permissions.can_manage_need
 def keep_weights(need_id: int):
     """Store the slider weights as the need's own; every later ranking of the need uses them."""
     need = managed_need(need_id)
@@ -453,7 +442,7 @@ def _entry(need: Need, entry_id: int) -> ShortlistEntry:
 
 
 @bp.post("/<int:need_id>/shortlist/<int:entry_id>/contact")
-@roles_required("org_staff")
+@login_required  # managed_need() asks permissions.can_manage_need
 def contact(need_id: int, entry_id: int):
     need = managed_need(need_id)
     entry = _entry(need, entry_id)
@@ -474,7 +463,7 @@ def contact(need_id: int, entry_id: int):
 
 
 @bp.post("/<int:need_id>/shortlist/<int:entry_id>/engagement")
-@roles_required("org_staff")
+@login_required  # managed_need() asks permissions.can_manage_need
 def start_engagement(need_id: int, entry_id: int):
     need = managed_need(need_id)
     entry = _entry(need, entry_id)
@@ -501,7 +490,7 @@ def _engagement(need: Need, engagement_id: int) -> Engagement:
 
 
 @bp.post("/<int:need_id>/engagements/<int:engagement_id>/complete")
-@roles_required("org_staff")
+@login_required  # managed_need() asks permissions.can_manage_need
 def complete(need_id: int, engagement_id: int):
     need = managed_need(need_id)
     engagement = _engagement(need, engagement_id)
@@ -529,7 +518,7 @@ def _detail_with_error(need: Need, entry: ShortlistEntry | None, **forms: Any):
 
 
 @bp.route("/<int:need_id>/engagements/<int:engagement_id>/evaluate", methods=["GET", "POST"])
-@roles_required("org_staff")
+@login_required  # managed_need() asks permissions.can_manage_need
 def evaluate(need_id: int, engagement_id: int):
     need = managed_need(need_id)
     engagement = _engagement(need, engagement_id)

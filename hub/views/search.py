@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, render_template, request
 
-from hub.auth import roles_required
+from hub import permissions
+from hub.auth import allowed_if
 from hub.db import get_session
 from hub.forms import locale
 from hub.forms.search import SearchForm
@@ -13,11 +14,8 @@ from hub.services.search import Criteria, search_experts
 
 bp = Blueprint("search", __name__, url_prefix="/search")
 
-STAFF = ("org_staff", "bureau_staff", "admin")
-
-
 @bp.route("/experts")
-@roles_required(*STAFF)
+@allowed_if(permissions.can_use_staff_pages)
 def experts():
     form = SearchForm(formdata=request.args)
     result = None

@@ -1,0 +1,207 @@
+"""Who may do what: one function per question, asked by the HTML views, the API, the templates and the CLI.
+
+Each function takes the acting user (Flask-Login's anonymous user too: it is "not signed in") and the record
+in question, and answers True or False; nothing here reads the request. `require` turns a False into
+PermissionDenied, which hub/errors.py answers with a 403 page (HTML) or 403 JSON (API). Views that hide a
+record altogether (a draft need) answer 404 instead, so that its existence does not leak.
+
+The roles are the vocabulary of hub.models.people.ROLES; the groups of roles are named here, once.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import exists, select
+from sqlalchemy.orm import Session
+
+from hub.models import ExpertProfile, Need, ShortlistEntry, User
+from hub.models.people import ROLES
+
+EXPERT, ORG_STAFF, BUREAU_STAFF, ADMIN = ROLES
+STAFF_ROLES = (ORG_STAFF, BUREAU_STAFF)  # staff of an organization; they act only once approved
+
+
+class PermissionDenied(Exception):
+    """A user asked for something their role does not allow; views answer 403, the API 403 JSON."""
+
+    def __init__(self, message: str | None = None):
+        super().__init__(message)
+        self.message = message
+
+
+def require(allowed: bool, message: str | None = None) -> None:
+    """Raise PermissionDenied(message) unless allowed."""
+    if not allowed:
+        raise PermissionDenied(message)
+
+
+# -- who the user is ------------------------------------------------------------------------------
+
+def is_signed_in(user: Any) -> bool:
+    """A real, active account (Flask-Login's anonymous user and deactivated accounts are not)."""
+    return bool(getattr(user, "is_authenticated", False)) and bool(getattr(user, "is_active", False))
+
+
+def is_admin(user: Any) -> bool:
+    return is_signed_in(user) and user.role == ADMIN
+
+
+def is_expert(user: Any) -> bool:
+    return is_signed_in(user) and user.role == EXPERT
+
+
+def is_staff(user: Any) -> bool:
+    """Staff of an organization, approved or not."""
+    return is_signed_in(user) and user.role in STAFF_ROLES
+
+
+def is_approved_staff(user: Any) -> bool:
+    """org_staff or bureau_staff, approved, active."""
+    return is_staff(user) and user.approved_at is not None
+
+
+def is_waiting_for_approval(user: Any) -> bool:
+    """Staff who signed up and wait for an admin or their bureau to approve them."""
+    return is_staff(user) and user.approved_at is None
+
+
+def is_approved_org_staff(user: Any) -> bool:
+    return is_approved_staff(user) and user.role == ORG_STAFF
+
+
+def is_approved_bureau_staff(user: Any) -> bool:
+    return is_approved_staff(user) and user.role == BUREAU_STAFF and user.organization is not None
+
+
+def works_for(user: Any, organization_id: int | None) -> bool:
+    """Approved staff of this organization (unapproved staff are not yet of it)."""
+    return organization_id is not None and is_approved_staff(user) and user.organization_id == organization_id
+
+
+def bureau_of(user: Any) -> str | None:
+    """The bureau (region) an approved bureau staff member works for; None for everyone else."""
+    return user.organization.bureau_id if is_approved_bureau_staff(user) else None
+
+
+# -- whole areas of the hub -----------------------------------------------------------------------
+
+def can_use_staff_pages(user: Any) -> bool:
+    """Expert search and the needs of every organization: approved staff and admins."""
+    return is_admin(user) or is_approved_staff(user)
+
+
+def can_post_need(user: Any) -> bool:
+    """Approved staff of a municipality (or other organization) post needs for their organization."""
+    return is_approved_org_staff(user) and user.organization_id is not None
+
+
+def can_review_staff(user: Any) -> bool:
+    """The approvals page: admins, and approved bureau staff for their region."""
+    return is_admin(user) or is_approved_bureau_staff(user)
+
+
+def can_approve(approver: Any, user: User) -> bool:
+    """Admins approve any staff; approved bureau staff approve staff of organizations in their bureau."""
+    if not (isinstance(user, User) and user.role in STAFF_ROLES):
+        return False
+    if is_admin(approver):
+        return True
+    bureau = bureau_of(approver)
+    return bureau is not None and user.organization is not None and user.organization.bureau_id == bureau
+
+
+def visible_own_organization_id(user: Any) -> int | None:
+    """The organization whose needs (drafts included) the user sees as their own, if any."""
+    return user.organization_id if is_approved_staff(user) else None
+
+
+# -- needs ----------------------------------------------------------------------------------------
+
+def can_see_need(user: Any, need: Need) -> bool:
+    """Drafts: approved staff of the need's organization and admins; otherwise any signed-in user."""
+    if not is_signed_in(user):
+        return False
+    if need.status == "draft":
+        return is_admin(user) or works_for(user, need.organization_id)
+    return True
+
+
+def can_manage_need(user: Any, need: Need) -> bool:
+    """Approved org_staff of the need's organization: edit, publish, close, shortlist, contact, start,
+    complete, evaluate, weights."""
+    return is_approved_org_staff(user) and works_for(user, need.organization_id)
+
+
+def can_see_candidates(user: Any, need: Need) -> bool:
+    """The ranking and the shortlist: approved staff of the need's organization, approved bureau staff of the
+    bureau of the need's region, admins; nobody else."""
+    if not can_see_need(user, need):
+        return False
+    if is_admin(user) or works_for(user, need.organization_id):
+        return True
+    bureau = bureau_of(user)
+    return bureau is not None and need.organization is not None and need.organization.bureau_id == bureau
+
+
+# -- experts --------------------------------------------------------------------------------------
+
+def can_edit_expert(user: Any, expert: ExpertProfile) -> bool:
+    """Only the expert's own user edits a profile (admins neither: the profile is the expert's word)."""
+    return is_signed_in(user) and expert.user_id is not None and user.id == expert.user_id
+
+
+def can_view_expert(session: Session, user: Any, expert: ExpertProfile) -> bool:
+    """The profile page: the expert, admins, approved staff (an unlisted expert only to organizations that
+    shortlisted them), and other members when the expert chose public visibility."""
+    if can_edit_expert(user, expert) or is_admin(user):
+        return True
+    if is_staff(user):
+        if not is_approved_staff(user):
+            return False
+        return expert.listed or _has_shortlisted(session, user.organization_id, expert)
+    return is_signed_in(user) and expert.listed and expert.visibility == "public"
+
+
+def can_see_contact(session: Session, user: Any, expert: ExpertProfile) -> bool:
+    """E-mail and phone: the expert themself; approved staff whose organization has a contact request the
+    expert accepted; admins."""
+    if can_edit_expert(user, expert) or is_admin(user):
+        return True
+    if not is_approved_staff(user) or user.organization_id is None:
+        return False
+    return _has_shortlisted(session, user.organization_id, expert, state="accepted")
+
+
+def can_respond_to_contact(user: Any, entry: ShortlistEntry) -> bool:
+    """Only the user of the entry's expert accepts or declines a contact request."""
+    return is_expert(user) and entry.expert is not None and can_edit_expert(user, entry.expert)
+
+
+def _has_shortlisted(session: Session, organization_id: int | None, expert: ExpertProfile,
+                     state: str | None = None) -> bool:
+    if organization_id is None:
+        return False
+    conditions = [ShortlistEntry.expert_id == expert.id, ShortlistEntry.need_id == Need.id,
+                  Need.organization_id == organization_id]
+    if state is not None:
+        conditions.append(ShortlistEntry.state == state)
+    return bool(session.scalar(select(exists().where(*conditions))))
+
+
+# -- templates ------------------------------------------------------------------------------------
+
+TEMPLATE_GLOBALS = (
+    is_admin, is_expert, is_approved_staff, is_waiting_for_approval, can_use_staff_pages, can_post_need,
+    can_review_staff, can_see_need, can_manage_need, can_see_candidates, can_edit_expert,
+    can_respond_to_contact,
+)
+
+
+def init_app(app) -> None:
+    """Make the questions available in Jinja, e.g. `{% if can_see_candidates(current_user, need) %}`."""
+    from hub.db import get_session
+
+    app.jinja_env.globals.update({check.__name__: check for check in TEMPLATE_GLOBALS})
+    # The questions that need the database get the request's session.
+    app.jinja_env.globals["can_see_contact"] = lambda user, expert: can_see_contact(get_session(), user, expert)
+    app.jinja_env.globals["can_view_expert"] = lambda user, expert: can_view_expert(get_session(), user, expert)
