@@ -33,10 +33,13 @@ DEFAULT_SEED = 20261201
 DEFAULT_EXPERTS = 320
 DEFAULT_NEEDS = 64
 DEMO_PASSWORD = "demo-password"
+MATSUMOTO = "202029"  # 長野県松本市
 LOGINS = (  # email, role, display name, organization key
     ("admin@demo.example.jp", "admin", "ハブ運営事務局", None),
     ("bureau@demo.example.jp", "bureau_staff", "信越総合通信局 情報通信部 担当", "bureau:shinetsu"),
     ("shiojiri@demo.example.jp", "org_staff", "塩尻市 DX推進課 担当", SHIOJIRI),
+    # Same bureau (信越) as 塩尻市, another municipality: sees 塩尻市's open needs but not their candidates.
+    ("matsumoto@demo.example.jp", "org_staff", "松本市 DX推進課 担当", MATSUMOTO),
     (DEMO_EXPERT_EMAIL, "expert", None, None),
 )
 
@@ -154,7 +157,7 @@ def _organizations(session: Session, gazetteer: Gazetteer) -> dict[str, Organiza
             orgs[f"{kind}:{i}"] = create_organization(session, kind, name, pref,
                                                       code=f"{kind[:3].upper()}-{pref}-DEMO{i}", gazetteer=gazetteer)
     orgs[SHIOJIRI] = get_or_create_local_government(session, SHIOJIRI, gazetteer)
-    for code in ("150002", "202029", "200000", "152021"):  # 新潟県, 松本市, 長野県, 長岡市 for dispatches
+    for code in ("150002", MATSUMOTO, "200000", "152021"):  # 新潟県, 松本市, 長野県, 長岡市 for dispatches
         orgs[code] = get_or_create_local_government(session, code, gazetteer)
     return orgs
 
@@ -166,7 +169,7 @@ def _users(session: Session, orgs: dict[str, Organization], password: str) -> di
         user = User(email=email, password_hash=generate_password_hash(password), display_name=display or "",
                     role=role, organization=orgs[org_key] if org_key else None, locale="ja", approved_at=approved)
         session.add(user)
-        users[role] = user
+        users.setdefault(role, user)  # the first login of a role acts in the demo (塩尻市 for org_staff)
     session.flush()
     return users
 
@@ -313,7 +316,7 @@ DISPATCHES = (  # requester key, theme, purpose, stage, fields, state, wanted mo
      ("local_industry",), "submitted", 3, 1, 1, False),
     ("business:1", "工場の設備データ活用の進め方", "project_formation", "product_planning", ("local_industry",),
      "reported", -2, 2, 2, False),
-    ("202029", "観光DXの庁内勉強会", "seminar", "awareness", ("tourism",), "done", -1, 1, 1, False),
+    (MATSUMOTO, "観光DXの庁内勉強会", "seminar", "awareness", ("tourism",), "done", -1, 1, 1, False),
     ("150002", "県内市町村向け 防災DX研修", "seminar", "awareness", ("disaster_prevention",), "scheduled", 1, 1, 1,
      True),
     ("npo:2", "地域の見守り活動へのデータ活用", "project_formation", "problem_identification", ("welfare",),

@@ -32,7 +32,7 @@ def test_demo_default_size_gives_the_promised_hub(app, session, taxonomy):
     assert set(session.scalars(select(NeedField.field_id))) == set(taxonomy.fields)
     assert set(counts.organizations) == set(ORGANIZATION_KINDS)
     assert counts.organizations["bureau"] == 11
-    assert counts.users == {role: 1 for role in ROLES}
+    assert counts.users == {role: 2 if role == "org_staff" else 1 for role in ROLES}  # 塩尻市 and 松本市
     assert counts.active_engagements > 0 and counts.experts_without_hours > 0
     assert counts.evaluations > 0 and counts.skill_ratings > 0
     assert counts.needs_per_status["open"] > counts.needs / 2
@@ -53,6 +53,12 @@ def test_demo_logins_and_the_rich_expert_profile(app, session):
     assert staff.organization.lg_code == "202151"
     assert len([n for n in staff.organization.needs if n.created_by_id == staff.id]) >= 4
     assert users["bureau@demo.example.jp"].organization.bureau_id == "shinetsu"
+    # A second municipality of the same bureau: approved staff, but not of 塩尻市.
+    matsumoto = users["matsumoto@demo.example.jp"]
+    assert matsumoto.role == "org_staff" and matsumoto.approved_at is not None
+    assert matsumoto.organization.lg_code == "202029" and matsumoto.organization.name.endswith("松本市")
+    assert matsumoto.organization.bureau_id == staff.organization.bureau_id == "shinetsu"
+    assert not any(n.created_by_id == matsumoto.id for n in session.scalars(select(Need)))
     expert = users["expert@demo.example.jp"].expert
     assert expert is not None and expert.name
     assert len([e for e in expert.engagements if e.status == "completed"]) >= 4
