@@ -1,0 +1,395 @@
+"""Authorization matrix: every route of `app.url_map` × every role, the expected answer in ONE table.
+
+A route (method and endpoint) without a row fails `test_every_route_has_a_row`, naming it: adding a route
+means deciding, here, who may use it. Each cell runs against one realistic world (塩尻市's open need with
+shortlist entries in every state, engagements, experts, tokens) inside a SAVEPOINT rolled back after the
+request, so a POST in one cell (publish, start, approve, …) never changes what the next cell sees.
+
+Columns (the roles):
+  anon       not signed in
+  expert     the expert whose profile, engagement and contact request the URLs name
+  expert2    another expert (with an accepted contact request of 塩尻市, but not the one in the URL)
+  owner      approved staff of 塩尻市, the organization of the needs
+  unappr     staff of 塩尻市 not yet approved
+  sb_muni    approved staff of 松本市: another municipality, same bureau (信越)
+  ob_muni    approved staff of 千代田区: a municipality of another bureau (関東)
+  bureau     approved staff of 信越総合通信局, the bureau of the needs' region
+  ob_bureau  approved staff of 関東総合通信局, another region's bureau
+  admin      the hub's administrator
+
+Outcomes:
+  200, 400, 401, 403, 404, 409   the HTTP status
+  302        a redirect (not to the login page)
+  login      a redirect to the login page (with ?next=: "sign in first")
+  C          (need page) 200 with the ranked candidates and the shortlist, read-only
+  M          (need page) 200 with the candidates and the actions of the organization (edit, shortlist, …)
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import pytest
+from hub import create_app
+from hub.db import get_session, utcnow
+from hub.models import Engagement, Need, Notification, ShortlistEntry
+from hub.services import accounts
+from hub.services.organizations import create_organization
+from tests.support import TEST_DATABASE_URL, csrf_token_from
+from tests.web.needs_factories import expert, need, org, user
+
+ROLES = ("anon", "expert", "expert2", "owner", "unappr", "sb_muni", "ob_muni", "bureau", "ob_bureau", "admin")
+
+MATRIX = """
+# method endpoint [variant]                anon   expert expert2 owner unappr sb_muni ob_muni bureau ob_bureau admin
+GET  main.index                             200    200    200     200   200    200     200     200    200       200
+GET  static                                 200    200    200     200   200    200     200     200    200       200
+
+GET  auth.signup                            200    200    200     200   200    200     200     200    200       200
+GET  auth.signup_expert                     200    200    200     200   200    200     200     200    200       200
+POST auth.signup_expert                     302    302    302     302   302    302     302     302    302       302
+GET  auth.signup_staff                      200    200    200     200   200    200     200     200    200       200
+POST auth.signup_staff                      302    302    302     302   302    302     302     302    302       302
+GET  auth.login                             200    302    302     302   302    302     302     302    302       302
+POST auth.login                             200    302    302     302   302    302     302     302    302       302
+POST auth.logout                            login  302    302     302   302    302     302     302    302       302
+GET  auth.waiting                           login  302    302     302   200    302     302     302    302       302
+GET  auth.reset_request                     200    200    200     200   200    200     200     200    200       200
+POST auth.reset_request                     302    302    302     302   302    302     302     302    302       302
+GET  auth.reset_password                    200    200    200     200   200    200     200     200    200       200
+POST auth.reset_password                    302    302    302     302   302    302     302     302    302       302
+
+GET  experts.dashboard                      login  200    200     403   403    403     403     403    403       403
+GET  experts.edit                           login  200    200     403   403    403     403     403    403       403
+POST experts.edit                           login  302    302     403   403    403     403     403    403       403
+GET  experts.engagements                    login  200    200     403   403    403     403     403    403       403
+GET  experts.engagement_new                 login  200    200     403   403    403     403     403    403       403
+POST experts.engagement_new                 login  302    302     403   403    403     403     403    403       403
+GET  experts.engagement_edit                login  200    404     403   403    403     403     403    403       403
+POST experts.engagement_edit                login  302    404     403   403    403     403     403    403       403
+POST experts.engagement_delete              login  302    404     403   403    403     403     403    403       403
+POST experts.confirm_availability           login  302    302     403   403    403     403     403    403       403
+GET  experts.confirm_availability_link      200    200    200     200   200    200     200     200    200       200
+POST experts.respond                        login  302    404     403   403    403     403     403    403       403
+POST experts.notifications_read             login  302    302     403   403    403     403     403    403       403
+GET  experts.profile                        login  200    403     200   403    200     200     200    200       200
+GET  experts.profile [unlisted]             login  403    403     200   403    403     403     403    403       200
+
+GET  search.experts                         login  403    403     200   403    200     200     200    200       200
+GET  admin.staff                            login  403    403     403   403    403     403     200    200       200
+POST admin.approve                          login  403    403     403   403    403     403     302    403       302
+
+GET  needs.index                            login  200    200     200   200    200     200     200    200       200
+GET  needs.create                           login  403    403     200   403    200     200     403    403       403
+POST needs.create                           login  403    403     302   403    302     302     403    403       403
+GET  needs.detail                           login  200    200     M     200    200     200     C      200       C
+GET  needs.detail [draft]                   login  404    404     M     404    404     404     404    404       C
+GET  needs.edit                             login  403    403     200   403    403     403     403    403       403
+POST needs.edit                             login  403    403     302   403    403     403     403    403       403
+POST needs.publish [draft]                  login  404    404     302   404    404     404     404    404       403
+POST needs.close                            login  403    403     302   403    403     403     403    403       403
+POST needs.keep_weights                     login  403    403     302   403    403     403     403    403       403
+POST needs.shortlist                        login  403    403     302   403    403     403     403    403       403
+POST needs.contact                          login  403    403     302   403    403     403     403    403       403
+POST needs.start_engagement                 login  403    403     302   403    403     403     403    403       403
+POST needs.complete                         login  403    403     302   403    403     403     403    403       403
+GET  needs.evaluate                         login  403    403     200   403    403     403     403    403       403
+POST needs.evaluate                         login  403    403     302   403    403     403     403    403       403
+
+GET  api.need_matches                       401    403    403     200   403    403     403     200    403       200
+GET  api.need_matches [draft]               401    404    404     200   404    404     404     404    404       200
+"""
+
+
+def parse_matrix(text: str) -> dict[tuple[str, str, str], dict[str, str]]:
+    """{(method, endpoint, variant): {role: outcome}} from the table above."""
+    rows = {}
+    for line in text.strip().splitlines():
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        method, endpoint, *rest = line.split()
+        variant = rest.pop(0).strip("[]") if rest[0].startswith("[") else ""
+        assert len(rest) == len(ROLES), f"row {method} {endpoint} {variant}: {len(rest)} cells for {len(ROLES)} roles"
+        assert (method, endpoint, variant) not in rows, f"row {method} {endpoint} {variant} twice"
+        rows[(method, endpoint, variant)] = dict(zip(ROLES, rest))
+    return rows
+
+
+ROWS = parse_matrix(MATRIX)
+
+
+# -- the world every cell is asked in ------------------------------------------------------------------
+
+@dataclass
+class World:
+    users: dict[str, int]  # role -> user id (no "anon")
+    lg_codes: dict[str, str]  # role -> local-government code of their organization
+    open_need: int
+    draft_need: int
+    expert: int  # the profile of the "expert" column
+    unlisted_expert: int  # unlisted, shortlisted by 塩尻市
+    unshortlisted_expert: int
+    contacted_entry: int  # 塩尻市 asked the "expert" column for contact
+    accepted_entry: int  # expert2 accepted; no engagement yet
+    shortlisted_entry: int
+    active_engagement: int
+    active_entry: int
+    completed_engagement: int
+    imported_engagement: int  # the "expert" column's own track record
+    pending_staff: int
+    reset_token: str
+    availability_token: str
+
+
+def build_world(session, secret_key: str) -> World:
+    shiojiri, matsumoto, chiyoda = org(session), org(session, "202029"), org(session, "131016")
+    shinetsu = create_organization(session, "bureau", "信越総合通信局", "20", code="BUREAU-SHINETSU")
+    kanto = create_organization(session, "bureau", "関東総合通信局", "13", code="BUREAU-KANTO")
+    skills = {"backend_dev": 3, "frontend_dev": 2}
+    hanako = expert(session, name="山田 花子", skills={"backend_dev": 3, "frontend_dev": 3})
+    taro = expert(session, name="佐藤 太郎", skills={"backend_dev": 2})
+    unlisted = expert(session, name="非公開 三郎", account=False, listed=False, skills={"backend_dev": 3})
+    active = expert(session, name="稼働 四郎", account=False, skills={"backend_dev": 3})
+    done = expert(session, name="完了 五子", account=False, skills={"frontend_dev": 3})
+    fresh = expert(session, name="新規 六美", account=False, skills={"backend_dev": 4, "frontend_dev": 3})
+    users = {
+        "expert": hanako.user, "expert2": taro.user,
+        "owner": user(session, "org_staff", shiojiri),
+        "unappr": user(session, "org_staff", shiojiri, approved=False),
+        "sb_muni": user(session, "org_staff", matsumoto), "ob_muni": user(session, "org_staff", chiyoda),
+        "bureau": user(session, "bureau_staff", shinetsu), "ob_bureau": user(session, "bureau_staff", kanto),
+        "admin": user(session, "admin"),
+    }
+    owner = users["owner"]
+    open_need = need(session, shiojiri, skills=skills, created_by_id=owner.id, published_at=utcnow())
+    draft_need = need(session, shiojiri, status="draft", title="窓口予約のオンライン化", skills=skills,
+                      created_by_id=owner.id)
+    now = utcnow()
+
+    def entry(profile, state: str) -> ShortlistEntry:
+        row = ShortlistEntry(need=open_need, expert=profile, state=state, rank=1, score=0.8, created_by_id=owner.id,
+                             contacted_at=now if state != "shortlisted" else None,
+                             responded_at=now if state in ("accepted", "declined") else None)
+        session.add(row)
+        return row
+
+    def engagement(profile, status: str, source: str = "need", **extra) -> Engagement:
+        row = Engagement(expert=profile, organization=extra.pop("organization", shiojiri), source=source,
+                         need_id=open_need.id if source == "need" else None, title=extra.pop("title", open_need.title),
+                         role="開発リーダー", start_date=date(2027, 4, 1), hours_per_month=20, status=status,
+                         **extra)
+        session.add(row)
+        return row
+
+    contacted, accepted, shortlisted = entry(hanako, "contacted"), entry(taro, "accepted"), entry(unlisted, "shortlisted")
+    active_entry = entry(active, "accepted")
+    entry(done, "accepted")
+    running = engagement(active, "active")
+    finished = engagement(done, "completed", end_date=date(2027, 9, 30))
+    imported = engagement(hanako, "completed", source="import", organization=matsumoto, title="観光DXの推進",
+                          end_date=date(2027, 3, 31))
+    imported.start_date = date(2024, 4, 1)
+    session.add(Notification(user_id=hanako.user_id, kind="need_published", need_id=open_need.id))
+    session.flush()
+    return World(
+        users={role: account.id for role, account in users.items()},
+        lg_codes={role: account.organization.lg_code for role, account in users.items()
+                  if account.organization is not None and account.organization.lg_code},
+        open_need=open_need.id,
+        draft_need=draft_need.id, expert=hanako.id, unlisted_expert=unlisted.id, unshortlisted_expert=fresh.id,
+        contacted_entry=contacted.id, accepted_entry=accepted.id, shortlisted_entry=shortlisted.id,
+        active_engagement=running.id, active_entry=active_entry.id, completed_engagement=finished.id,
+        imported_engagement=imported.id, pending_staff=users["unappr"].id,
+        reset_token=accounts.make_reset_token(secret_key, users["expert2"]),
+        availability_token=accounts.make_availability_token(secret_key, hanako))
+
+
+# -- what each row asks: (url, form data) --------------------------------------------------------------
+
+PASSWORD = "a long new password 2026"
+NEED_FORM = {
+    "title": "防災情報のデジタル化", "description": "避難所の情報をアプリで住民に届けたい。",
+    "stages": ["product_planning", "development"], "talent_type": "", "field_ids": ["disaster_prevention"],
+    "work_style": "hybrid", "location_lg_code": "202151", "hours_per_month": "30", "start": "2027-04-01",
+    "end": "2028-03-31", "budget_unit": "hour", "budget_max": "9000", "engagement_form": "contract",
+    "skills-0-skill_id": "backend_dev", "skills-0-min_level": "3", "skills-0-must": "must",
+    **{f"skills-{i}-{key}": value for i in (1, 2, 3) for key, value in
+       (("skill_id", ""), ("min_level", "2"), ("must", "must"))},
+    "save": "1",
+}
+ENGAGEMENT_FORM = {
+    "title": "AIオンデマンドバス", "organization": "塩尻市", "org_kind": "local", "org_prefecture": "",
+    "role": "プロジェクトマネージャー", "contribution": "住民説明会を12回開催", "outcome": "利用者月3,000人",
+    "start": "2021-04-01", "end": "2023-03-31", "hours_per_month": "30", "status": "completed",
+    "stages": ["development"], "fields": ["mobility"],
+}
+
+
+def request_for(row: tuple[str, str, str], w: World, role: str = "owner") -> tuple[str, dict | None]:
+    """The URL and form of a row; a need is posted at the location of the poster's own organization."""
+    method, endpoint, variant = row
+    need_id = w.draft_need if variant == "draft" else w.open_need
+    n = f"/needs/{need_id}"
+    return {
+        ("GET", "main.index"): ("/", None),
+        ("GET", "static"): ("/static/css/hub.css", None),
+        ("GET", "auth.signup"): ("/account/signup", None),
+        ("GET", "auth.signup_expert"): ("/account/signup/expert", None),
+        ("POST", "auth.signup_expert"): ("/account/signup/expert", {
+            "name": "新人 七海", "email": "nanami@example.jp", "talent_type": "D", "password": PASSWORD,
+            "confirm": PASSWORD}),
+        ("GET", "auth.signup_staff"): ("/account/signup/staff", None),
+        ("POST", "auth.signup_staff"): ("/account/signup/staff", {
+            "name": "塩尻 新人", "email": "newcomer@city.shiojiri.example.jp", "organization_code": "202151",
+            "password": PASSWORD, "confirm": PASSWORD}),
+        ("GET", "auth.login"): ("/account/login", None),
+        ("POST", "auth.login"): ("/account/login", {"email": "nobody@example.jp", "password": "wrong password"}),
+        ("POST", "auth.logout"): ("/account/logout", {}),
+        ("GET", "auth.waiting"): ("/account/waiting", None),
+        ("GET", "auth.reset_request"): ("/account/reset", None),
+        ("POST", "auth.reset_request"): ("/account/reset", {"email": "nobody@example.jp"}),
+        ("GET", "auth.reset_password"): (f"/account/reset/{w.reset_token}", None),
+        ("POST", "auth.reset_password"): (f"/account/reset/{w.reset_token}", {"password": PASSWORD,
+                                                                              "confirm": PASSWORD}),
+        ("GET", "experts.dashboard"): ("/experts/me", None),
+        ("GET", "experts.edit"): ("/experts/me/profile/basics", None),
+        ("POST", "experts.edit"): ("/experts/me/profile/basics", {
+            "name": "山田 花子", "talent_type": "XD", "bio": "地域交通のデータ活用", "email": "", "phone": ""}),
+        ("GET", "experts.engagements"): ("/experts/me/engagements", None),
+        ("GET", "experts.engagement_new"): ("/experts/me/engagements/new", None),
+        ("POST", "experts.engagement_new"): ("/experts/me/engagements/new", ENGAGEMENT_FORM),
+        ("GET", "experts.engagement_edit"): (f"/experts/me/engagements/{w.imported_engagement}/edit", None),
+        ("POST", "experts.engagement_edit"): (f"/experts/me/engagements/{w.imported_engagement}/edit",
+                                              ENGAGEMENT_FORM),
+        ("POST", "experts.engagement_delete"): (f"/experts/me/engagements/{w.imported_engagement}/delete", {}),
+        ("POST", "experts.confirm_availability"): ("/experts/me/availability", {}),
+        ("GET", "experts.confirm_availability_link"): (f"/experts/availability/{w.availability_token}", None),
+        ("POST", "experts.respond"): (f"/experts/me/requests/{w.contacted_entry}", {"answer": "accept"}),
+        ("POST", "experts.notifications_read"): ("/experts/me/notifications/read", {}),
+        ("GET", "experts.profile"): (f"/experts/{w.unlisted_expert if variant == 'unlisted' else w.expert}", None),
+        ("GET", "search.experts"): ("/search/experts", None),
+        ("GET", "admin.staff"): ("/admin/staff", None),
+        ("POST", "admin.approve"): (f"/admin/staff/{w.pending_staff}/approve", {}),
+        ("GET", "needs.index"): ("/needs/", None),
+        ("GET", "needs.create"): ("/needs/new", None),
+        ("POST", "needs.create"): ("/needs/new", {**NEED_FORM, "location_lg_code": w.lg_codes.get(role, "")}),
+        ("GET", "needs.detail"): (n, None),
+        ("GET", "needs.edit"): (f"{n}/edit", None),
+        ("POST", "needs.edit"): (f"{n}/edit", NEED_FORM),
+        ("POST", "needs.publish"): (f"{n}/publish", {}),
+        ("POST", "needs.close"): (f"{n}/close", {}),
+        ("POST", "needs.keep_weights"): (f"{n}/weights", {
+            "w_skill": "40", "w_semantic": "20", "w_availability": "10", "w_place": "10", "w_record": "10",
+            "w_fee": "5", "w_type": "5", "submit": "1"}),
+        ("POST", "needs.shortlist"): (f"{n}/shortlist", {"expert_id": str(w.unshortlisted_expert)}),
+        ("POST", "needs.contact"): (f"{n}/shortlist/{w.shortlisted_entry}/contact", {
+            f"c{w.shortlisted_entry}-message": "ぜひご相談させてください。"}),
+        ("POST", "needs.start_engagement"): (f"{n}/shortlist/{w.accepted_entry}/engagement", {
+            f"s{w.accepted_entry}-role": "開発リーダー", f"s{w.accepted_entry}-start": "2027-04-01",
+            f"s{w.accepted_entry}-end": "", f"s{w.accepted_entry}-hours_per_month": "20"}),
+        ("POST", "needs.complete"): (f"{n}/engagements/{w.active_engagement}/complete", {
+            f"x{w.active_entry}-end": "2028-03-31", f"x{w.active_entry}-contribution": "予約システムを構築",
+            f"x{w.active_entry}-outcome": "利用者が倍増"}),
+        ("GET", "needs.evaluate"): (f"{n}/engagements/{w.completed_engagement}/evaluate", None),
+        ("POST", "needs.evaluate"): (f"{n}/engagements/{w.completed_engagement}/evaluate", {
+            "overall": "4", "skills-0-skill_id": "backend_dev", "skills-0-rating": "4",
+            "skills-1-skill_id": "frontend_dev", "skills-1-rating": "", "would_rehire": "yes", "comment": "助かりました"}),
+        ("GET", "api.need_matches"): (f"/api/v1/needs/{need_id}/matches?top=5", None),
+    }[(method, endpoint)]
+
+
+def outcome_of(response, endpoint: str, need_id: int) -> str:
+    """The table's word for what a response means."""
+    if response.status_code in (301, 302, 303):
+        path, _sep, query = response.headers["Location"].partition("?")
+        return "login" if path.endswith("/account/login") and "next=" in query else "302"
+    if response.status_code == 200 and endpoint == "needs.detail":
+        html = response.get_data(as_text=True)
+        if 'id="candidates-title"' not in html:
+            return "200"
+        return "M" if f'href="/needs/{need_id}/edit"' in html else "C"
+    return str(response.status_code)
+
+
+# -- the tests ---------------------------------------------------------------------------------------
+
+@pytest.fixture
+def matrix_app(connection):
+    """The test app with CSRF off: the matrix asks who may, `test_csrf_…` below asks for the token."""
+    app = create_app({
+        "TESTING": True, "SECRET_KEY": "test", "DATABASE_URL": TEST_DATABASE_URL, "EMBEDDING_BACKEND": "tfidf",
+        "AUTO_MIGRATE": False, "MAIL_SERVER": None, "SERVER_NAME": "hub.test", "WTF_CSRF_ENABLED": False,
+    })
+    app.extensions["hub.sessionmaker"].configure(bind=connection, join_transaction_mode="create_savepoint")
+    return app
+
+
+@pytest.fixture
+def world(matrix_app) -> World:
+    with matrix_app.app_context():
+        session = get_session()
+        built = build_world(session, matrix_app.config["SECRET_KEY"])
+        session.commit()
+    return built
+
+
+def client_as(app, world: World, role: str):
+    client = app.test_client()
+    if role != "anon":
+        with client.session_transaction() as sess:
+            sess["_user_id"] = str(world.users[role])
+            sess["_fresh"] = True
+    return client
+
+
+def test_every_route_has_a_row(matrix_app):
+    routes = {(method, rule.endpoint) for rule in matrix_app.url_map.iter_rules()
+              for method in rule.methods - {"HEAD", "OPTIONS"}}
+    covered = {(method, endpoint) for method, endpoint, _variant in ROWS}
+    missing = sorted(routes - covered)
+    assert not missing, "routes without a row in the authorization matrix: " + ", ".join(
+        f"{method} {endpoint}" for method, endpoint in missing)
+    stale = sorted(covered - routes)
+    assert not stale, "rows of the authorization matrix for no route: " + ", ".join(
+        f"{method} {endpoint}" for method, endpoint in stale)
+
+
+@pytest.mark.parametrize("row", list(ROWS), ids=lambda row: " ".join(part for part in row if part))
+def test_authorization_matrix(matrix_app, connection, world, row):
+    method, endpoint, variant = row
+    need_id = world.draft_need if variant == "draft" else world.open_need
+    got = {}
+    for role in ROLES:
+        url, data = request_for(row, world, role)
+        savepoint = connection.begin_nested()  # each cell sees the same world
+        try:
+            response = client_as(matrix_app, world, role).open(url, method=method, data=data)
+            got[role] = outcome_of(response, endpoint, need_id)
+            response.close()
+            assert response.status_code < 500, f"{role}: {response.status_code}"
+        finally:
+            savepoint.rollback()
+    assert got == ROWS[row], f"{method} {url}"
+
+
+def test_csrf_stays_on_for_a_managing_post(app, session):
+    """The default test app keeps CSRF on: the owner's publish needs the page's token."""
+    built = build_world(session, app.config["SECRET_KEY"])
+    session.commit()
+    client = client_as(app, built, "owner")
+    url = f"/needs/{built.draft_need}/publish"
+    assert client.post(url).status_code == 400
+    assert session.get(Need, built.draft_need).status == "draft"
+    token = csrf_token_from(client.get(f"/needs/{built.draft_need}").get_data(as_text=True))
+    assert client.post(url, data={"csrf_token": token}).status_code == 302
+    session.expire_all()
+    assert session.get(Need, built.draft_need).status == "open"
+
+
+def test_matrix_shape(matrix_app):
+    """One row per route and variant, ten roles, and the table says what the issue asks of the need page."""
+    assert len(ROLES) == 10
+    detail = ROWS[("GET", "needs.detail", "")]
+    assert [role for role, outcome in detail.items() if outcome in ("C", "M")] == ["owner", "bureau", "admin"]
+    api = ROWS[("GET", "api.need_matches", "")]
+    assert [role for role, outcome in api.items() if outcome == "200"] == ["owner", "bureau", "admin"]
