@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from hub.models import ExpertProfile, Need, ShortlistEntry, User
 from hub.models.people import ROLES
 
-EXPERT, ORG_STAFF, BUREAU_STAFF, ADMIN = ROLES
+EXPERT, ORG_STAFF, BUREAU_STAFF, ADMIN = ROLES  # a new role fails here first: decide its rules below
 STAFF_ROLES = (ORG_STAFF, BUREAU_STAFF)  # staff of an organization; they act only once approved
 
 
