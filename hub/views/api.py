@@ -64,5 +64,4 @@ def need_matches(ref: str):
     if need is None or hidden:
         return _error(404, "Not Found", _("There is no need %(ref)s.", ref=ref))
     outcome = current_app.extensions["hub.matcher"].rank(session, need, top_k=top)
-    session.commit()  # keeps a newly computed need embedding
     return outcome.result.as_dicts()
