@@ -164,4 +164,5 @@ def side_session(session: Session) -> Session:
     Bound to the same engine it uses a connection of its own; bound to a connection (the test suite) it
     works in a savepoint on it.
     """
-    return Session(bind=session.get_bind(), join_transaction_mode="create_savepoint", expire_on_commit=False)
+    return Session(bind=session.get_bind(), join_transaction_mode="create_savepoint", expire_on_commit=False,
+                   info={"hub.side": True})

@@ -35,6 +35,11 @@ __all__ = ["NotEnoughHours", "StateError", "complete_engagement", "engagement_of
            "shortlist", "start_engagement"]
 
 
+def _locked(session: Session, model, row_id: int):
+    """Reload a row under a lock held to the commit (PostgreSQL; SQLite serialises writers)."""
+    return session.get(model, row_id, with_for_update=True, populate_existing=True)
+
+
 def _may_manage(actor: User | None, need: Need | None) -> None:
     if actor is not None:
         require(need is not None and can_manage_need(actor, need))
@@ -56,6 +61,7 @@ def shortlist(session: Session, actor: User | None, need: Need, match: matching.
 def request_contact(session: Session, actor: User | None, entry: ShortlistEntry, message: str = "") -> ShortlistEntry:
     """Ask a shortlisted expert for contact: state contacted; the expert is notified (mailed after the commit)."""
     _may_manage(actor, entry.need)
+    entry = _locked(session, ShortlistEntry, entry.id)  # a double click sends one request, not two
     if entry.state != "shortlisted":
         raise StateError(_l("A contact request was already sent to this expert."), reason="contacted")
     entry.state = "contacted"

@@ -89,6 +89,11 @@ def compose_need_text(title: str | None, description: str | None) -> str:
 
 # --- verbs: each checks its rule, flushes, writes one audit event; the caller commits ----------------------
 
+def _locked(session: Session, need: Need) -> Need:
+    """The need reloaded under a row lock: two clicks on "publish" notify the experts once."""
+    return session.get(Need, need.id, with_for_update=True, populate_existing=True)
+
+
 def _matcher(matcher):
     if matcher is not None:
         return matcher
@@ -121,6 +126,7 @@ def publish_need(session: Session, actor: User | None, need: Need) -> list:
     from hub.services import notifications
     if actor is not None:
         require(can_manage_need(actor, need))
+    need = _locked(session, need)
     if need.status != "draft":
         raise StateError(_l("Only a draft can be published."), reason="not_draft")
     need.status = "open"
@@ -135,6 +141,7 @@ def close_need(session: Session, actor: User | None, need: Need) -> Need:
     """Close a need (draft, open or filled): it leaves the lists of open needs; its history stays."""
     if actor is not None:
         require(can_manage_need(actor, need))
+    need = _locked(session, need)
     if need.status == "closed":
         raise StateError(_l("This need is closed already."), reason="closed")
     need.status = "closed"
@@ -147,6 +154,7 @@ def reopen_need(session: Session, actor: User | None, need: Need) -> Need:
     """Reopen a closed need: open again if it had been published, a draft otherwise."""
     if actor is not None:
         require(can_manage_need(actor, need))
+    need = _locked(session, need)
     if need.status != "closed":
         raise StateError(_l("Only a closed need can be reopened."), reason="not_closed")
     need.status = "open" if need.published_at is not None else "draft"

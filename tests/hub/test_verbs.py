@@ -260,3 +260,46 @@ def test_the_start_form_shows_the_remaining_hours_and_keeps_what_was_typed(app, 
     assert f"{person.name}さんがこの期間に引き受けられるのは月40時間までです（500時間を指定）。" in html
     assert "開発リーダー" in html and 'value="500"' in html  # the form keeps what was typed
     assert session.scalar(select(func.count()).select_from(Engagement)) == 0
+
+
+def test_a_refusal_or_denial_no_view_caught_is_409_or_403_never_500(app, client):
+    from hub.services.errors import StateError as Refusal
+
+    @app.get("/_test/refused")
+    def _refused():
+        raise Refusal("not now", reason="test")
+
+    @app.get("/_test/denied")
+    def _denied():
+        raise PermissionDenied()
+
+    assert client.get("/_test/refused").status_code == 409
+    assert client.get("/_test/refused", headers={"Accept": "application/json"}).get_json()["reason"] == "test"
+    assert client.get("/_test/denied").status_code == 403
+
+
+def test_ranking_a_new_need_on_get_commits_nothing_in_the_request_and_stores_the_vector_aside(app, client, session):
+    from sqlalchemy import event
+    from sqlalchemy.orm import Session as OrmSession
+
+    from tests.web.needs_factories import login
+    shiojiri = org(session)
+    staff = user(session, "org_staff", shiojiri)
+    row = need(session, shiojiri, skills={"backend_dev": 2})
+    expert(session, skills={"backend_dev": 3})
+    session.commit()
+    commits = []
+
+    def count(s):
+        commits.append("side" if s.info.get("hub.side") else "request")
+
+    event.listen(OrmSession, "after_commit", count)
+    try:
+        login(client, staff)
+        assert client.get(f"/needs/{row.id}").status_code == 200
+        assert client.get(f"/api/v1/needs/{row.external_id}/matches").status_code == 200
+    finally:
+        event.remove(OrmSession, "after_commit", count)
+    assert "request" not in commits and "side" in commits
+    assert session.scalar(select(func.count()).select_from(Embedding).where(
+        Embedding.owner_kind == "need", Embedding.owner_id == row.id)) == 1
