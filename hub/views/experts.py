@@ -18,8 +18,7 @@ from hub.forms import locale
 from hub.forms.experts import (BasicsForm, EngagementForm, FeeForm, FieldsForm, HoursForm, RolesForm,
                                SchemesForm, VisibilityForm, WorkForm, skills_form)
 from hub.gazetteer import load_gazetteer
-from hub.models import (Engagement, EngagementField, EngagementStage, ExpertProfile, Need, Notification,
-                        Organization, ShortlistEntry, User)
+from hub.models import Engagement, ExpertProfile, Need, Notification, ShortlistEntry, User
 from hub.services import accounts, contact
 from hub.services.availability import concurrent_engagements, remaining_hours
 from hub.services.errors import Refused, conflicts_as
