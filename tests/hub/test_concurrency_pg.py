@@ -211,3 +211,51 @@ def test_concurrent_api_calls_on_a_new_need_all_answer_200(scratch, scratch_url)
         assert session.scalar(select(Need.status).where(Need.external_id == ref)) == "open"
     app.extensions["hub.engine"].dispose()
     print("\nAPI: 6 concurrent calls on a new need -> all 200, identical bodies")
+
+
+def test_double_clicks_on_contact_and_evaluate_act_once(scratch, scratch_url):
+    """8 contact requests and 8 evaluations at once: one notification, one evaluation, the rest refused."""
+    from hub import create_app
+    from hub.models import Evaluation, Notification
+    with Session(scratch) as session:
+        organization = org(session)
+        staff = user(session, "org_staff", organization)
+        row = need(session, organization)
+        person = expert(session, skills={"backend_dev": 2})
+        entry = ShortlistEntry(need_id=row.id, expert_id=person.id, state="shortlisted")
+        session.add(entry)
+        session.flush()
+        done = Engagement(expert_id=person.id, organization_id=organization.id, need_id=row.id, source="need",
+                          title="t", start_date=START, end_date=END, hours_per_month=1, status="completed")
+        session.add(done)
+        session.commit()
+        entry_id, staff_id, engagement_id, expert_id = entry.id, staff.id, done.id, person.id
+    app = create_app({"TESTING": True, "SECRET_KEY": "test", "DATABASE_URL": scratch_url, "EMBEDDING_BACKEND": "tfidf",
+                      "AUTO_MIGRATE": False, "MAIL_SERVER": None, "SERVER_NAME": "hub.test"})
+    factory = sessionmaker(scratch, expire_on_commit=False)
+
+    def contact(_i):
+        with app.test_request_context(), factory() as session:
+            with conflicts_as(session, "conflict"):
+                engagements.request_contact(session, session.get(User, staff_id), session.get(ShortlistEntry, entry_id))
+                session.commit()
+            return "sent"
+
+    def evaluate(_i):
+        with factory() as session:
+            with conflicts_as(session, "conflict"):
+                engagements.evaluate(session, session.get(User, staff_id), session.get(Engagement, engagement_id),
+                                     overall=4, would_rehire=True, skill_ratings={"backend_dev": 4})
+                session.commit()
+            return "saved"
+
+    contacts, evaluations = _run_at_once(8, contact), _run_at_once(8, evaluate)
+    assert contacts.count("sent") == 1 and all(isinstance(r, Refused) for r in contacts if r != "sent"), contacts
+    assert evaluations.count("saved") == 1 and all(isinstance(r, Refused) for r in evaluations if r != "saved")
+    with Session(scratch) as session:
+        assert session.scalar(select(func.count()).select_from(Notification)) == 1
+        assert len(app.extensions["hub.outbox"]) == 1
+        assert session.scalar(select(func.count()).select_from(Evaluation)) == 1
+        skill = session.scalar(select(ExpertProfile).where(ExpertProfile.id == expert_id)).skills[0]
+        assert (skill.rating_count, skill.rating_mean) == (1, 4.0)
+    app.extensions["hub.engine"].dispose()
