@@ -94,7 +94,10 @@ def _run_import(path: Path, kind: str, file_format: str) -> None:
     apply = interchange.apply_experts if kind == "experts" else interchange.apply_needs
     with _progress(len(parsed.records), f"Importing {kind}") as progress:
         created, updated = apply(session, parsed.records, progress=progress)
-    audit.record(session, None, "import", "expert_profile" if kind == "experts" else "need", path.name,
+    if kind == "needs":
+        current_app.extensions["hub.matcher"].store_need_vectors(session)  # so that no ranking computes them
+    action, entity = ("expert.import", "expert") if kind == "experts" else ("need.import", "need")
+    audit.record(session, None, action, entity, path.name,
                  file=str(path), format=file_format, records=len(parsed.records), created=created, updated=updated)
     session.commit()
     refresh_statistics(session)
@@ -215,9 +218,7 @@ def reembed_command() -> None:
 
 def _embed_all(session) -> None:
     """Bring every stored embedding up to date for the configured model (only changed texts are encoded)."""
-    from sqlalchemy import select
 
-    from hub.models import Need
     from hub.services.matching import load_expert_rows
 
     engine = current_app.extensions["hub.matcher"]
@@ -225,8 +226,7 @@ def _embed_all(session) -> None:
     click.echo(f"text embeddings ({engine.encoder.name}): {len(texts)} experts", err=True)
     with _progress(len(texts), "experts") as advance:
         engine.embed_experts(session, texts, progress=advance)
-    for need in session.scalars(select(Need).order_by(Need.id)):
-        engine.need_vector(session, need)
+    engine.store_need_vectors(session)
     click.echo("text embeddings up to date", err=True)
 
 
@@ -301,7 +301,6 @@ def match_command(need_external_id: str, top: int, as_json: bool) -> None:
     if need is None:
         raise click.ClickException(f"no need with external id {need_external_id!r}")
     outcome = current_app.extensions["hub.matcher"].rank(session, need, top_k=top)
-    session.commit()  # keeps a newly computed need embedding
     result = outcome.result
     if as_json:
         click.echo(json.dumps(result.as_dicts(), ensure_ascii=False))

@@ -1,6 +1,8 @@
 """SQLAlchemy 2.0 engine, one session per request, and the declarative Base."""
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
 from datetime import datetime, timezone
 
 from flask import Flask, current_app, g
@@ -8,6 +10,8 @@ from werkzeug.routing import IntegerConverter, ValidationError
 from sqlalchemy import JSON, MetaData, create_engine, event, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+
+log = logging.getLogger(__name__)
 
 
 class Base(DeclarativeBase):
@@ -95,3 +99,70 @@ def get_session() -> Session:
 def _close_session(exc: BaseException | None) -> None:
     if (session := g.pop("db_session", None)) is not None:
         session.close()  # whatever was not committed is rolled back
+
+
+# --- after the commit ---------------------------------------------------------------------------
+# Mail and other effects outside the database must not announce a change that is then rolled back.
+
+_AFTER_COMMIT = "hub.after_commit"
+
+
+def after_commit(session: Session, callback: Callable[..., object], *args: object) -> None:
+    """Run `callback(*args)` once the session's next commit succeeded; a rollback discards it.
+
+    A failing callback is logged, never raised: the change it follows is already committed.
+    """
+    session.info.setdefault(_AFTER_COMMIT, []).append((callback, args))
+
+
+@event.listens_for(Session, "after_commit")
+def _run_after_commit(session: Session) -> None:
+    for callback, args in session.info.pop(_AFTER_COMMIT, []):
+        try:
+            callback(*args)
+        except Exception:  # noqa: BLE001  (the commit stands; the effect is lost, loudly)
+            log.exception("after-commit callback %r failed", callback)
+
+
+
+
+# --- has this transaction written? ------------------------------------------------------------
+# Derived data (text embeddings) read on a GET is stored in a short transaction of its own; inside a
+# transaction that has written already it goes into that transaction instead (a second connection could
+# wait on this one's locks, and on SQLite it would wait for the whole transaction).
+
+_WROTE = "hub.wrote"
+
+
+@event.listens_for(Session, "after_flush")
+def _mark_written(session: Session, _context) -> None:
+    session.info[_WROTE] = True
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _mark_statement_written(state) -> None:
+    if state.is_insert or state.is_update or state.is_delete:
+        state.session.info[_WROTE] = True
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _transaction_ended(session: Session, transaction) -> None:
+    """After a commit (its callbacks ran already) or a rollback (they are discarded) of the whole transaction."""
+    if transaction.parent is None:  # not a savepoint inside it
+        session.info.pop(_AFTER_COMMIT, None)
+        session.info.pop(_WROTE, None)
+
+
+def has_written(session: Session) -> bool:
+    """Whether the session flushed changes in its current transaction."""
+    return bool(session.info.get(_WROTE))
+
+
+def side_session(session: Session) -> Session:
+    """A session for one short transaction of its own beside `session` (same database).
+
+    Bound to the same engine it uses a connection of its own; bound to a connection (the test suite) it
+    works in a savepoint on it.
+    """
+    return Session(bind=session.get_bind(), join_transaction_mode="create_savepoint", expire_on_commit=False,
+                   info={"hub.side": True})

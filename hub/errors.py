@@ -38,7 +38,26 @@ def refuse_nul_characters() -> None:
 
 
 def init_app(app: Flask) -> None:
+    from hub.permissions import PermissionDenied
+    from hub.services.errors import Refused
+
     app.before_request(refuse_nul_characters)
+
+    @app.errorhandler(Refused)
+    def refused(exc: Refused):
+        """A verb's refusal that no view turned into a form error: 409 with its reason, never a 500."""
+        if wants_json():
+            return {"error": "Conflict", "message": str(exc.message), "reason": exc.reason}, exc.status
+        return render_template("error.html", error=exc, title=ERROR_TITLES[409], detail=str(exc.message)), exc.status
+
+    @app.errorhandler(PermissionDenied)
+    def denied(exc: PermissionDenied):
+        """A verb's permission check that no view made first: 403 (helper "perm" may own this handler)."""
+        if wants_json():
+            return {"error": "Forbidden", "message": str(exc) or str(ERROR_TEXTS[403])}, 403
+        return render_template("error.html", error=exc, title=ERROR_TITLES[403],
+                               detail=str(exc) or ERROR_TEXTS[403]), 403
+
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):
         if wants_json():

@@ -249,16 +249,19 @@ def _filled_needs(session: Session, rng: random.Random, needs: dict[str, Need],
             continue
         expert = rng.choice(candidates)
         hours = min(need.hours_per_month, remaining[expert.id])
+        entry = ShortlistEntry(need=need, expert=expert, state="accepted", rank=1,
+                               message="ご応募ありがとうございます。ぜひお願いしたく、ご連絡いたしました。",
+                               contacted_at=_at(need.start_date), responded_at=_at(need.start_date, 15))
+        session.add(entry)
+        session.flush()
         engagement = Engagement(
-            expert=expert, organization=need.organization, need_id=need.id, source="need", title=need.title,
+            expert=expert, organization=need.organization, need_id=need.id, shortlist_entry_id=entry.id,
+            source="need", title=need.title,
             role=f"{need.title}の担当として採用", contribution="進行中。着任後の現状把握と関係者ヒアリングを進めている。",
             start_date=need.start_date, end_date=need.end_date, hours_per_month=hours, status="active",
             stages=[EngagementStage(stage_id=s) for s in need.stage_ids],
             fields=[EngagementField(field_id=f) for f in need.field_ids])
         session.add(engagement)
-        session.add(ShortlistEntry(need=need, expert=expert, state="accepted", rank=1,
-                                   message="ご応募ありがとうございます。ぜひお願いしたく、ご連絡いたしました。",
-                                   contacted_at=_at(need.start_date), responded_at=_at(need.start_date, 15)))
         session.flush()
 
 

@@ -7,6 +7,7 @@ from hub.models.needs import Need, NeedField, NeedSkill, NeedStage, ShortlistEnt
 from hub.models.organizations import Organization
 from hub.models.people import (ExpertField, ExpertProfile, ExpertRole, ExpertScheme, ExpertSkill, ExpertStage,
                                ExpertTravelPrefecture, Notification, User)
+from hub.models import changes  # noqa: F401,E402  (the before_flush event that marks experts changed)
 
 __all__ = [
     "AuditEvent", "DispatchAssignment", "DispatchField", "DispatchRequest", "Embedding", "Engagement",

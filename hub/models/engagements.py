@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import (Boolean, CheckConstraint, Date, DateTime, Float, ForeignKey, SmallInteger, String,
-                        Text)
+from sqlalchemy import (Boolean, CheckConstraint, Date, DateTime, Float, ForeignKey, Index, SmallInteger, String,
+                        Text, text)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from hub.db import Base, utcnow
@@ -12,6 +12,7 @@ from hub.models.people import MAX_HOURS_PER_MONTH
 
 ENGAGEMENT_STATUSES = ("proposed", "active", "completed", "cancelled")
 ENGAGEMENT_SOURCES = ("need", "dispatch", "import")
+OPEN_PER_ENTRY = "status IN ('proposed', 'active')"
 
 
 class Engagement(Base):
@@ -22,6 +23,9 @@ class Engagement(Base):
         CheckConstraint(f"hours_per_month BETWEEN 0 AND {MAX_HOURS_PER_MONTH}", name="hours_per_month"),
         CheckConstraint("end_date IS NULL OR end_date >= start_date", name="period"),
         CheckConstraint("status != 'completed' OR end_date IS NOT NULL", name="completed_has_end"),
+        # At most one running engagement per shortlist entry, however many officers click at once.
+        Index("uq_engagement_open_per_shortlist_entry", "shortlist_entry_id", unique=True,
+              postgresql_where=text(OPEN_PER_ENTRY), sqlite_where=text(OPEN_PER_ENTRY)),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -29,6 +33,8 @@ class Engagement(Base):
     organization_id: Mapped[int] = mapped_column(ForeignKey("organization.id"), index=True)
     need_id: Mapped[int | None] = mapped_column(ForeignKey("need.id", ondelete="SET NULL"), index=True)
     dispatch_id: Mapped[int | None] = mapped_column(ForeignKey("dispatch_request.id", ondelete="SET NULL"))
+    # The shortlist entry an engagement from a need was started from (NULL for dispatches and imports).
+    shortlist_entry_id: Mapped[int | None] = mapped_column(ForeignKey("shortlist_entry.id", ondelete="SET NULL"))
     source: Mapped[str] = mapped_column(String(8))
     title: Mapped[str] = mapped_column(String(200))
     role: Mapped[str] = mapped_column(String(200), default="")

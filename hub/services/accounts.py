@@ -65,7 +65,7 @@ def sign_up_expert(session: Session, *, email: str, password: str, name: str, ta
     expert.user = user
     expert.availability_confirmed_at = utcnow()
     session.flush()
-    audit.record(session, user, "sign_up", "user", user.id, role="expert", expert_id=expert.id)
+    audit.record(session, user, "user.sign_up", "user", user.id, role="expert", expert_id=expert.id)
     return user
 
 
@@ -88,7 +88,7 @@ def sign_up_staff(session: Session, *, email: str, password: str, name: str, org
     user = _new_user(session, email, password, name, role, locale)
     user.organization = org
     session.flush()
-    audit.record(session, user, "sign_up", "user", user.id, role=role, organization_id=org.id)
+    audit.record(session, user, "user.sign_up", "user", user.id, role=role, organization_id=org.id)
     return user
 
 
@@ -108,7 +108,7 @@ def authenticate(session: Session, email: str, password: str) -> User | None:
 def set_password(session: Session, user: User, password: str) -> None:
     user.password_hash = hash_password(password)
     session.flush()
-    audit.record(session, user, "set_password", "user", user.id)
+    audit.record(session, user, "user.set_password", "user", user.id)
 
 
 def _serializer(secret_key: str, salt: str) -> URLSafeTimedSerializer:
@@ -161,7 +161,7 @@ def approve_staff(session: Session, approver: User, user: User) -> None:
     if user.approved_at is None:
         user.approved_at = utcnow()
         session.flush()
-        audit.record(session, approver, "approve", "user", user.id)
+        audit.record(session, approver, "user.approve", "user", user.id)
 
 
 # -- availability re-confirmation -------------------------------------------------------------
@@ -182,11 +182,9 @@ def expert_from_availability_token(session: Session, secret_key: str, token: str
 
 def confirm_availability(session: Session, user: User | None, expert: ExpertProfile) -> None:
     """Mark the expert's availability as confirmed now; the matcher re-reads the expert."""
-    now = utcnow()
-    expert.availability_confirmed_at = now
-    expert.updated_at = now
+    expert.availability_confirmed_at = utcnow()  # the ORM event marks the expert changed for the index
     session.flush()
-    audit.record(session, user, "confirm_availability", "expert", expert.id)
+    audit.record(session, user, "expert.confirm_availability", "expert", expert.id)
 
 
 def stale_experts(session: Session, stale_days: int) -> list[ExpertProfile]:
@@ -219,7 +217,7 @@ def remind_stale_experts(session: Session, secret_key: str, stale_days: int, lin
 
     since = utcnow() - timedelta(days=REMINDER_INTERVAL_DAYS)
     recent = set(session.scalars(select(AuditEvent.entity_id).where(
-        AuditEvent.action == "remind_availability", AuditEvent.created_at >= since)))
+        AuditEvent.action == "expert.remind_availability", AuditEvent.created_at >= since)))
     sent = 0
     for expert in stale_experts(session, stale_days):
         if str(expert.id) in recent or expert.user is None:
@@ -231,6 +229,6 @@ def remind_stale_experts(session: Session, secret_key: str, stale_days: int, lin
                         "still right, one click confirms it:\n\n%(link)s\n\nIf it changed, log in and update your "
                         "hours. Unconfirmed availability ranks lower for municipalities.",
                         name=expert.name, hours=expert.hours_per_month, link=link))
-        audit.record(session, None, "remind_availability", "expert", expert.id)
+        audit.record(session, None, "expert.remind_availability", "expert", expert.id)
         sent += 1
     return sent

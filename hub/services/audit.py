@@ -1,4 +1,10 @@
-"""Record who did what to which record: every change the hub makes on someone's behalf."""
+"""Record who did what to which record: every change the hub makes on someone's behalf.
+
+One naming scheme: `entity` is the kind of record changed, in the singular of its table ("need",
+"shortlist_entry", "engagement", "evaluation", "expert", "user", "organization"), and `action` is
+"<entity>.<verb>" ("need.publish", "shortlist_entry.contact", "engagement.start"). Each service verb writes
+exactly one event (tests/hub/test_audit_names.py checks every call in hub/).
+"""
 from __future__ import annotations
 
 from typing import Any

@@ -6,16 +6,18 @@ may see the expert's email and phone (hub.permissions.can_see_contact).
 """
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from hub import permissions
 from hub.db import utcnow
 from hub.models import ExpertProfile, Need, ShortlistEntry, User
+from hub.permissions import can_respond_to_contact, require
 from hub.services import audit
+from hub.services.errors import Refused
 
 
-class NotAContactRequest(LookupError):
+class NotAContactRequest(Refused, LookupError):
     """No open contact request with this id for this expert."""
 
 
@@ -36,16 +38,17 @@ def answered_requests(session: Session, expert: ExpertProfile, limit: int = 20) 
         .order_by(ShortlistEntry.responded_at.desc(), ShortlistEntry.id.desc()).limit(limit)))
 
 
-def respond(session: Session, user: User, expert: ExpertProfile, entry_id: int, accept: bool) -> ShortlistEntry:
-    """Accept or decline one of the expert's open contact requests."""
-    entry = session.get(ShortlistEntry, entry_id)
-    if (entry is None or entry.expert_id != expert.id or entry.state != "contacted"
-            or not permissions.can_respond_to_contact(user, entry)):
-        raise NotAContactRequest(entry_id)
+def respond(session: Session, user: User | None, expert: ExpertProfile, entry_id: int,
+            accept: bool) -> ShortlistEntry:
+    """Accept or decline one of the expert's open contact requests (`user` None: the system)."""
+    entry = session.get(ShortlistEntry, entry_id, with_for_update=True, populate_existing=True)  # one answer, however many clicks
+    if entry is None or entry.expert_id != expert.id or entry.state != "contacted":
+        raise NotAContactRequest(_l("This contact request is no longer open."), reason="not_open")
+    if user is not None:
+        require(can_respond_to_contact(user, entry))
     entry.state = "accepted" if accept else "declined"
     entry.responded_at = utcnow()
-    expert.updated_at = entry.responded_at  # open contact requests feed load spreading in the matcher's index
     session.flush()
-    audit.record(session, user, "accept_contact" if accept else "decline_contact", "shortlist_entry", entry.id,
-                 need_id=entry.need_id)
+    audit.record(session, user, "shortlist_entry.accept" if accept else "shortlist_entry.decline",
+                 "shortlist_entry", entry.id, need_id=entry.need_id)
     return entry

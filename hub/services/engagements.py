@@ -1,48 +1,75 @@
-"""From a shortlist entry to an evaluated engagement.
+"""From a shortlist entry to an evaluated engagement: the verbs of the municipality side.
 
-contact request (shortlisted -> contacted) -> the expert accepts or declines on their dashboard
-(services/contact.py: -> accepted | declined) -> engagement started (status active) -> completed (end date, outcome) -> evaluation, which updates the
-expert's record: per-skill ratings become `rating_mean`/`rating_count` on the expert's skills, and a
-skill rated 3 or better is verified at (at least) the level the need asked for.
+shortlist (-> shortlisted) -> contact request (-> contacted) -> the expert accepts or declines on their
+dashboard (services/contact.py: -> accepted | declined) -> engagement started (status active; the expert's
+hours are committed, under a lock on the expert) -> completed (end date, outcome) -> evaluation, which
+updates the expert's record: per-skill ratings become `rating_mean`/`rating_count` on the expert's skills,
+and a skill rated 3 or better is verified at (at least) the level the need asked for.
 
-Every step that changes what the matcher sees of an expert touches `expert.updated_at`, so the
-candidate index of every worker picks the change up on its next ranking.
+Each verb takes the session and the acting user (None: the system), checks its rule, flushes and writes
+one audit event; the caller commits. What the matcher sees of the expert is marked changed by the ORM event
+in hub/models/changes.py.
 """
 from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import select
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+import matching
 from hub.db import utcnow
 from hub.models import (Engagement, EngagementField, EngagementStage, Evaluation, EvaluationSkill, ExpertProfile,
-                        ExpertSkill, ShortlistEntry, User)
+                        ExpertSkill, Need, ShortlistEntry, User)
+from hub.permissions import can_manage_need, require
 from hub.services import audit
+from hub.services.availability import remaining_hours_by_expert
+from hub.services.errors import NotEnoughHours, StateError
 from hub.services.notifications import notify_contact_request
 
 VERIFY_THRESHOLD = 3  # a per-skill rating at or above this confirms the skill at the level the need asked
+OPEN_ENGAGEMENT = ("proposed", "active")  # at most one per shortlist entry (a partial unique index)
+
+__all__ = ["NotEnoughHours", "StateError", "complete_engagement", "engagement_of", "evaluate", "request_contact",
+           "shortlist", "start_engagement"]
 
 
-class StateError(ValueError):
-    """The entry or engagement is not in a state that allows this step (e.g. a second contact request)."""
+def _locked(session: Session, model, row_id: int):
+    """Reload a row under a lock held to the commit (PostgreSQL; SQLite serialises writers)."""
+    return session.get(model, row_id, with_for_update=True, populate_existing=True)
 
 
-def _touch(expert: ExpertProfile) -> None:
-    expert.updated_at = utcnow()
+def _may_manage(actor: User | None, need: Need | None) -> None:
+    if actor is not None:
+        require(need is not None and can_manage_need(actor, need))
 
 
-def request_contact(session: Session, entry: ShortlistEntry, user: User | None, message: str = "") -> ShortlistEntry:
-    """Ask a shortlisted expert for contact: state contacted, the expert notified in the app and by mail."""
+def shortlist(session: Session, actor: User | None, need: Need, match: matching.Match,
+              result: matching.RankResult, *, rank: int | None = None) -> ShortlistEntry:
+    """Keep a ranked expert on the need's shortlist with what the matcher said at the time."""
+    from hub.services.matching import shortlist as keep_ranked
+    _may_manage(actor, need)
+    if need.status == "closed":
+        raise StateError(_l("This need is closed."), reason="closed")
+    entry = keep_ranked(session, need, match, result, actor, rank=rank)
+    audit.record(session, actor, "shortlist_entry.create", "shortlist_entry", entry.id, need_id=need.id,
+                 expert_id=entry.expert_id)
+    return entry
+
+
+def request_contact(session: Session, actor: User | None, entry: ShortlistEntry, message: str = "") -> ShortlistEntry:
+    """Ask a shortlisted expert for contact: state contacted; the expert is notified (mailed after the commit)."""
+    _may_manage(actor, entry.need)
+    entry = _locked(session, ShortlistEntry, entry.id)  # a double click sends one request, not two
     if entry.state != "shortlisted":
-        raise StateError(f"contact can be requested only for a shortlisted expert, not in state {entry.state!r}")
+        raise StateError(_l("A contact request was already sent to this expert."), reason="contacted")
     entry.state = "contacted"
     entry.message = message.strip() or None
     entry.contacted_at = utcnow()
-    _touch(entry.expert)  # open contact requests feed the matcher's load spreading
     session.flush()
     notify_contact_request(session, entry, entry.expert)
-    audit.record(session, user, "contact_request", "shortlist_entry", entry.id, need_id=entry.need_id,
+    audit.record(session, actor, "shortlist_entry.contact", "shortlist_entry", entry.id, need_id=entry.need_id,
                  expert_id=entry.expert_id)
     return entry
 
@@ -54,47 +81,80 @@ def engagement_of(session: Session, entry: ShortlistEntry) -> Engagement | None:
         .order_by(Engagement.id.desc())).first()
 
 
-def start_engagement(session: Session, entry: ShortlistEntry, user: User | None, *, role: str, start: date,
+def lock_expert(session: Session, expert_id: int) -> ExpertProfile:
+    """Load the expert under a row lock held to the end of the transaction: hours are committed one at a time.
+
+    PostgreSQL: SELECT … FOR UPDATE. SQLite has no row locks; a write to the row takes the database's write
+    lock at once (SQLite serialises writers), so a second start waits here and then reads what the first
+    committed.
+    """
+    if session.get_bind().dialect.name == "sqlite":
+        session.execute(update(ExpertProfile).where(ExpertProfile.id == expert_id)
+                        .values(updated_at=ExpertProfile.updated_at), execution_options={"synchronize_session": False})
+    return session.scalars(select(ExpertProfile).where(ExpertProfile.id == expert_id).with_for_update()
+                           .execution_options(populate_existing=True)).one()
+
+
+def start_engagement(session: Session, actor: User | None, entry: ShortlistEntry, *, role: str, start: date,
                      end: date | None, hours_per_month: int) -> Engagement:
-    """Start work with an expert who accepted contact: an active engagement that consumes their hours."""
-    if entry.state != "accepted":
-        raise StateError("an engagement can start only after the expert accepted contact")
-    existing = engagement_of(session, entry)
-    if existing is not None and existing.status in ("proposed", "active"):
-        raise StateError("an engagement with this expert for this need is already running")
+    """Start work with an expert who accepted contact, committing their hours over the period.
+
+    Raises NotEnoughHours (with the hours left) when the expert's remaining hours in [start, end] are fewer
+    than asked, and StateError when the expert has not accepted or an engagement from this entry runs already.
+    """
     need = entry.need
+    _may_manage(actor, need)
+    if entry.state != "accepted":
+        raise StateError(_l("An engagement can start only once the expert has accepted, and only once at a time."),
+                         reason="not_accepted")
+    if end is not None and end < start:
+        raise StateError(_l("The end comes before the start."), reason="period")
+    expert = lock_expert(session, entry.expert_id)
+    running = session.scalar(select(Engagement.id).where(
+        Engagement.status.in_(OPEN_ENGAGEMENT),
+        (Engagement.shortlist_entry_id == entry.id) | (
+            (Engagement.need_id == need.id) & (Engagement.expert_id == expert.id) & (Engagement.source == "need"))))
+    if running is not None:
+        raise StateError(_l("An engagement can start only once the expert has accepted, and only once at a time."),
+                         reason="running")
+    left = remaining_hours_by_expert(session, [expert.id], start, end).get(expert.id, 0)
+    if hours_per_month > left:
+        raise NotEnoughHours(left, hours_per_month, expert.name)
     engagement = Engagement(
-        expert=entry.expert, organization_id=need.organization_id, need_id=need.id, source="need",
-        title=need.title, role=role.strip(), start_date=start, end_date=end, hours_per_month=hours_per_month,
-        status="active", stages=[EngagementStage(stage_id=s) for s in need.stage_ids],
+        expert=expert, organization_id=need.organization_id, need_id=need.id, shortlist_entry_id=entry.id,
+        source="need", title=need.title, role=role.strip(), start_date=start, end_date=end,
+        hours_per_month=hours_per_month, status="active", stages=[EngagementStage(stage_id=s) for s in need.stage_ids],
         fields=[EngagementField(field_id=f) for f in need.field_ids])
     session.add(engagement)  # through `expert=`, so a loaded expert.engagements sees it at once
-    _touch(entry.expert)
     session.flush()
-    audit.record(session, user, "engagement_started", "engagement", engagement.id, need_id=need.id,
-                 expert_id=entry.expert_id)
+    audit.record(session, actor, "engagement.start", "engagement", engagement.id, need_id=need.id,
+                 expert_id=expert.id, hours_per_month=hours_per_month, remaining_before=left)
     return engagement
 
 
-def complete_engagement(session: Session, engagement: Engagement, user: User | None, *, end: date,
+def _need_of(session: Session, engagement: Engagement) -> Need | None:
+    return session.get(Need, engagement.need_id) if engagement.need_id is not None else None
+
+
+def complete_engagement(session: Session, actor: User | None, engagement: Engagement, *, end: date,
                         contribution: str = "", outcome: str = "") -> Engagement:
     """Close an active engagement: it stops consuming hours and counts as completed work in the record."""
+    _may_manage(actor, _need_of(session, engagement))
     if engagement.status != "active":
-        raise StateError(f"only an active engagement can be completed (status {engagement.status!r})")
+        raise StateError(_l("The engagement is not active, or the end is before its start."), reason="not_active")
     if end < engagement.start_date:
-        raise StateError("the end date is before the start of the engagement")
+        raise StateError(_l("The engagement is not active, or the end is before its start."), reason="period")
     engagement.status = "completed"
     engagement.end_date = end
     if contribution.strip():
         engagement.contribution = contribution.strip()
     engagement.outcome = outcome.strip() or None
-    _touch(engagement.expert)
     session.flush()
-    audit.record(session, user, "engagement_completed", "engagement", engagement.id)
+    audit.record(session, actor, "engagement.complete", "engagement", engagement.id)
     return engagement
 
 
-def evaluate(session: Session, engagement: Engagement, user: User | None, *, overall: int,
+def evaluate(session: Session, actor: User | None, engagement: Engagement, *, overall: int,
              would_rehire: bool | None, comment: str = "", skill_ratings: dict[str, int] | None = None,
              asked_levels: dict[str, int] | None = None) -> Evaluation:
     """Store the organization's evaluation and fold it into the expert's record and verified skills.
@@ -102,23 +162,28 @@ def evaluate(session: Session, engagement: Engagement, user: User | None, *, ove
     `asked_levels` (item -> level the need asked for) is the level a well-rated skill is verified at;
     without it the expert's own level is confirmed.
     """
+    _may_manage(actor, _need_of(session, engagement))
     if engagement.status != "completed":
-        raise StateError("an engagement can be evaluated once it is completed")
+        raise StateError(_l("Complete the engagement before evaluating it."), reason="not_completed")
     if engagement.evaluation is not None:
-        raise StateError("this engagement has been evaluated already")
+        raise StateError(_l("This engagement has been evaluated already."), reason="evaluated")
     if not 1 <= overall <= 5:
         raise ValueError(f"overall must be 1-5, got {overall!r}")
     skill_ratings = skill_ratings or {}
     asked_levels = asked_levels or {}
     if bad := {k: v for k, v in skill_ratings.items() if not 1 <= int(v) <= 5}:
         raise ValueError(f"ratings must be 1-5, got {bad!r}")
+    # Under the expert's lock: two evaluations of the same expert at once must not lose a rating.
+    expert = lock_expert(session, engagement.expert_id)
+    if session.scalar(select(Evaluation.id).where(Evaluation.engagement_id == engagement.id)) is not None:
+        raise StateError(_l("This engagement has been evaluated already."), reason="evaluated")
+    rows = {row.skill_id: row for row in session.scalars(
+        select(ExpertSkill).where(ExpertSkill.expert_id == expert.id).execution_options(populate_existing=True))}
     evaluation = Evaluation(engagement=engagement, overall=float(overall), would_rehire=would_rehire,
-                            comment=comment.strip(), evaluator_id=user.id if user else None,
+                            comment=comment.strip(), evaluator_id=actor.id if actor else None,
                             skill_ratings=[EvaluationSkill(skill_id=k, rating=int(v))
                                            for k, v in sorted(skill_ratings.items())])
-    session.add(evaluation)
-    expert = engagement.expert
-    rows = {row.skill_id: row for row in expert.skills}
+    session.add(evaluation)  # before expert.skills loads (an autoflush) below
     for skill_id, rating in sorted(skill_ratings.items()):
         row = rows.get(skill_id)
         if row is None:
@@ -134,8 +199,7 @@ def evaluate(session: Session, engagement: Engagement, user: User | None, *, ove
             row.source = "verified"
         else:
             row.source = "rated"
-    _touch(expert)
     session.flush()
-    audit.record(session, user, "evaluation_saved", "engagement", engagement.id, overall=overall,
-                 skills=len(skill_ratings))
+    audit.record(session, actor, "evaluation.create", "evaluation", evaluation.id, engagement_id=engagement.id,
+                 overall=overall, skills=len(skill_ratings))
     return evaluation

@@ -1,4 +1,4 @@
-"""Create and update expert profiles from plain, already validated data (imports and web forms alike)."""
+"""Expert profiles from plain, already validated data (imports and web forms alike), and the expert's verbs."""
 from __future__ import annotations
 
 import secrets
@@ -6,13 +6,19 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from hub.db import utcnow
 from hub.gazetteer import Gazetteer, load_gazetteer
 from hub.models import (Engagement, EngagementField, EngagementStage, Evaluation, ExpertField, ExpertProfile,
-                        ExpertRole, ExpertScheme, ExpertSkill, ExpertStage, ExpertTravelPrefecture)
-from hub.services.organizations import LocalGovernments
+                        ExpertRole, ExpertScheme, ExpertSkill, ExpertStage, ExpertTravelPrefecture, Organization,
+                        User)
+from hub.permissions import can_edit_expert, require
+from hub.services import audit
+from hub.services.errors import Refused, StateError
+from hub.services.organizations import LocalGovernments, create_organization, get_or_create_local_government
 
 
 @dataclass
@@ -180,3 +186,109 @@ def generate_external_id(session: Session) -> str:
         candidate = f"W{secrets.token_hex(4).upper()}"
         if session.scalar(select(ExpertProfile.id).where(ExpertProfile.external_id == candidate)) is None:
             return candidate
+
+
+# --- verbs of the expert side: each checks its rule, flushes, writes one audit event; the caller commits ------
+
+PROFILE_COLUMNS = frozenset({"phone", "listed", "visibility", "notify_opt_in", "status"})  # beyond ExpertData
+
+
+def update_profile(session: Session, actor: User | None, expert: ExpertProfile, section: str,
+                   data: ExpertData | None = None, *, confirm_availability: bool = False,
+                   **columns: object) -> ExpertProfile:
+    """Save one section of the profile editor: what `data` says (engagements left alone) and `columns`.
+
+    Saving the hours confirms the availability (`confirm_availability`). `actor` None is the system.
+    """
+    if actor is not None:
+        require(can_edit_expert(actor, expert))
+    if unknown := set(columns) - PROFILE_COLUMNS:
+        raise ValueError(f"not profile columns: {sorted(unknown)}")
+    if data is not None:
+        apply_expert(session, expert, data)
+    for name, value in columns.items():
+        setattr(expert, name, value)
+    if confirm_availability:
+        expert.availability_confirmed_at = utcnow()
+    session.flush()
+    audit.record(session, actor, "expert.update", "expert", expert.id, section=section)
+    return expert
+
+
+@dataclass
+class RecordData:
+    """An engagement of the expert's own track record, as the form gives it (organization by code or name)."""
+
+    org_kind: str  # "local" (a municipality or prefecture, by lg_code) or an organization kind
+    title: str
+    start: date
+    hours_per_month: int
+    status: str
+    org_code: str | None = None
+    org_name: str = ""
+    org_prefecture: str | None = None
+    role: str = ""
+    contribution: str = ""
+    outcome: str | None = None
+    end: date | None = None
+    stages: list[str] = field(default_factory=list)
+    fields: list[str] = field(default_factory=list)
+
+
+def _record_organization(session: Session, data: RecordData) -> Organization:
+    if data.org_kind == "local":
+        return get_or_create_local_government(session, data.org_code)
+    org = session.scalar(select(Organization).where(
+        Organization.name == data.org_name, Organization.kind == data.org_kind,
+        Organization.prefecture_code == data.org_prefecture))
+    return org or create_organization(session, data.org_kind, data.org_name, data.org_prefecture)
+
+
+def _editable_record(actor: User | None, expert: ExpertProfile, engagement: Engagement) -> None:
+    if actor is not None:
+        require(can_edit_expert(actor, expert))
+    if engagement.expert_id != expert.id:
+        raise Refused(_l("This engagement is not part of your record."), reason="not_own")
+    if engagement.source != "import":
+        raise StateError(_l("This engagement was recorded through the hub and cannot be edited here."),
+                         reason="recorded_by_hub")
+
+
+def save_record_engagement(session: Session, actor: User | None, expert: ExpertProfile,
+                           engagement: Engagement | None, data: RecordData) -> Engagement:
+    """Add (engagement None) or edit an engagement of the expert's own track record."""
+    if engagement is None:
+        if actor is not None:
+            require(can_edit_expert(actor, expert))
+    else:
+        _editable_record(actor, expert, engagement)
+    organization = _record_organization(session, data)  # before a half-filled engagement can be flushed
+    created = engagement is None
+    if created:
+        engagement = Engagement(source="import")
+    engagement.organization = organization
+    engagement.title = data.title
+    engagement.role = data.role
+    engagement.contribution = data.contribution
+    engagement.outcome = data.outcome or None
+    engagement.start_date, engagement.end_date = data.start, data.end
+    engagement.hours_per_month = data.hours_per_month
+    engagement.status = data.status
+    _replace_ids(engagement.stages, data.stages, "stage_id", lambda v: EngagementStage(stage_id=v))
+    _replace_ids(engagement.fields, data.fields, "field_id", lambda v: EngagementField(field_id=v))
+    if created:
+        expert.engagements.append(engagement)
+    session.flush()
+    audit.record(session, actor, "engagement.create" if created else "engagement.update", "engagement",
+                 engagement.id)
+    return engagement
+
+
+def delete_record_engagement(session: Session, actor: User | None, expert: ExpertProfile,
+                             engagement: Engagement) -> None:
+    """Remove an engagement of the expert's own track record (never one recorded through the hub)."""
+    _editable_record(actor, expert, engagement)
+    engagement_id = engagement.id
+    expert.engagements.remove(engagement)
+    session.flush()
+    audit.record(session, actor, "engagement.delete", "engagement", engagement_id)

@@ -693,7 +693,7 @@ def import_experts(session: Session, source: bytes | IO[bytes], taxonomy: Taxono
     if not parsed.ok:
         return ImportReport(errors=parsed.errors, records=len(parsed.records))
     created, updated = apply_experts(session, parsed.records, gazetteer=gazetteer, progress=progress)
-    audit.record(session, user, "import", "expert_profile", filename or "-", file=filename, format=format,
+    audit.record(session, user, "expert.import", "expert", filename or "-", file=filename, format=format,
                  records=len(parsed.records), created=created, updated=updated)
     return ImportReport(created=created, updated=updated, records=len(parsed.records))
 
@@ -801,7 +801,7 @@ def import_needs(session: Session, source: bytes | IO[bytes], taxonomy: Taxonomy
     if not parsed.ok:
         return ImportReport(errors=parsed.errors, records=len(parsed.records))
     created, updated = apply_needs(session, parsed.records, gazetteer=gazetteer, progress=progress)
-    audit.record(session, user, "import", "need", filename or "-", file=filename, format="jsonl",
+    audit.record(session, user, "need.import", "need", filename or "-", file=filename, format="jsonl",
                  records=len(parsed.records), created=created, updated=updated)
     return ImportReport(created=created, updated=updated, records=len(parsed.records))
 

@@ -17,13 +17,15 @@ from datetime import datetime, timedelta, timezone
 
 import numpy as np
 from sqlalchemy import func, select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, selectinload
 
 import matching
-from hub.db import utcnow
+from hub.db import has_written, side_session, utcnow
 from hub.gazetteer import load_gazetteer
 from hub.models import (Embedding, Engagement, ExpertProfile, Need, RankerWeights, ShortlistEntry, User)
-from hub.services.experts import expert_text
 from hub.services.needs import need_text
 from skill_taxonomy import Taxonomy
 
@@ -194,45 +196,82 @@ def need_query(need: Need, text_vector: np.ndarray | None, *, weights: dict | No
 
 
 # --- embeddings -----------------------------------------------------------------------------
-def _vector(row: Embedding) -> np.ndarray:
-    return np.frombuffer(row.vector, dtype="<f4").copy()
+# A vector is derived data: computed when a text is saved (the need's save verb, imports, `flask reembed`),
+# and otherwise computed in memory where a ranking finds it missing. Storing it is an idempotent upsert
+# (INSERT … ON CONFLICT), so two requests that compute the same vector at once both succeed; on a GET it
+# goes into a short transaction of its own (GET never writes in the request's transaction).
+
+def _upsert_statement(dialect: str):
+    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    statement = insert(Embedding)
+    return statement.on_conflict_do_update(
+        index_elements=[Embedding.owner_kind, Embedding.owner_id, Embedding.model],
+        set_={"content_hash": statement.excluded.content_hash, "dim": statement.excluded.dim,
+              "vector": statement.excluded.vector, "created_at": statement.excluded.created_at},
+        where=Embedding.content_hash != statement.excluded.content_hash)
+
+
+def store_embeddings(session: Session, rows: list[dict], *, aside: bool | None = None) -> bool:
+    """Upsert embedding rows; return whether they were stored.
+
+    `aside` None decides by the transaction: one that has written keeps the rows (they commit with it),
+    otherwise a short transaction of its own stores them. A failure there (a lock, a read-only replica)
+    only costs recomputing the vectors later: it is logged, never raised.
+    """
+    if not rows:
+        return True
+    if aside is None:
+        aside = not has_written(session)
+    if not aside:
+        session.execute(_upsert_statement(session.get_bind().dialect.name), rows)
+        return True
+    try:
+        with side_session(session) as side:
+            side.execute(_upsert_statement(side.get_bind().dialect.name), rows)
+            side.commit()
+    except DBAPIError as exc:
+        log.warning("embeddings not stored (%d rows): %s", len(rows), exc.orig)
+        return False
+    return True
 
 
 def ensure_embeddings(session: Session, encoder: matching.Encoder, owner_kind: str,
                       owners: Sequence[tuple[int, str]], *, batch_size: int = 256,
-                      progress: Callable[[int], None] | None = None) -> dict[int, np.ndarray]:
-    """Return a vector per owner id, encoding only texts that are new or changed for this model."""
+                      progress: Callable[[int], None] | None = None,
+                      aside: bool | None = None) -> dict[int, np.ndarray]:
+    """Return a vector per owner id, encoding only texts that are new or changed for this model.
+
+    New vectors are stored by `store_embeddings` (see there for `aside`).
+    """
     kind = "query" if owner_kind == "need" else "document"
-    stored: dict[int, Embedding] = {}
+    stored: dict[int, tuple[str, bytes]] = {}
     ids = [owner_id for owner_id, _ in owners]
     for chunk in _chunks(ids, 2000):
-        for row in session.scalars(select(Embedding).where(
+        for owner_id, digest, blob in session.execute(select(
+                Embedding.owner_id, Embedding.content_hash, Embedding.vector).where(
                 Embedding.owner_kind == owner_kind, Embedding.model == encoder.name,
                 Embedding.owner_id.in_(chunk))):
-            stored[row.owner_id] = row
+            stored[owner_id] = (digest, blob)
     out: dict[int, np.ndarray] = {}
     todo: list[tuple[int, str, str]] = []
     for owner_id, text in owners:
         digest = matching.content_hash(text, encoder.name)
         row = stored.get(owner_id)
-        if row is not None and row.content_hash == digest:
-            out[owner_id] = _vector(row)
+        if row is not None and row[0] == digest:
+            out[owner_id] = np.frombuffer(row[1], dtype="<f4").copy()
         else:
             todo.append((owner_id, text, digest))
     for batch in _chunks(todo, batch_size):
         vectors = encoder.encode([text for _, text, _ in batch], kind=kind)
+        rows = []
         for (owner_id, _, digest), vector in zip(batch, vectors):
-            row = stored.get(owner_id)
             blob = np.asarray(vector, dtype="<f4").tobytes()
-            if row is None:
-                session.add(Embedding(owner_kind=owner_kind, owner_id=owner_id, model=encoder.name,
-                                      content_hash=digest, dim=len(vector), vector=blob))
-            else:
-                row.content_hash, row.dim, row.vector = digest, len(vector), blob
-            out[owner_id] = np.asarray(vector, dtype=np.float32)
+            rows.append({"owner_kind": owner_kind, "owner_id": owner_id, "model": encoder.name,
+                         "content_hash": digest, "dim": len(vector), "vector": blob, "created_at": utcnow()})
+            out[owner_id] = np.frombuffer(blob, dtype="<f4").copy()
+        store_embeddings(session, rows, aside=aside)
         if progress:
             progress(len(batch))
-    session.flush()
     return out
 
 
@@ -318,10 +357,23 @@ class MatchingEngine:
         return ensure_embeddings(session, self.encoder, "expert", list(texts.items()), progress=progress)
 
     def need_vector(self, session: Session, need: Need) -> np.ndarray | None:
+        """The need's text vector: the stored one, or computed now (and stored aside) when missing or stale."""
         text = need_text(need)
         if not text.strip():
             return None
         return ensure_embeddings(session, self.encoder, "need", [(need.id, text)])[need.id]
+
+    def store_need_vector(self, session: Session, need: Need) -> None:
+        """Embed a saved need's text in the transaction that saves it (the save verb)."""
+        if need_text(need).strip():
+            ensure_embeddings(session, self.encoder, "need", [(need.id, need_text(need))], aside=False)
+
+    def store_need_vectors(self, session: Session) -> None:
+        """Embed every need whose text has no vector yet for this model, in the caller's transaction (imports)."""
+        from hub.services.needs import compose_need_text
+        owners = [(need_id, compose_need_text(title, description)) for need_id, title, description in
+                  session.execute(select(Need.id, Need.title, Need.description).order_by(Need.id))]
+        ensure_embeddings(session, self.encoder, "need", [(i, t) for i, t in owners if t.strip()], aside=False)
 
     # ranking ----------------------------------------------------------------------------
     def ranker(self, session: Session, load_spreading: float | None = None) -> matching.Ranker:

@@ -1,12 +1,17 @@
-"""Create and update needs (募集) from plain, already validated data."""
+"""Needs (募集): create and update from plain, already validated data, and the verbs that change a need."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
-from hub.models import Need, NeedField, NeedSkill, NeedStage, Organization
+from hub.db import utcnow
+from hub.models import Need, NeedField, NeedSkill, NeedStage, Organization, User
+from hub.permissions import can_manage_need, require
+from hub.services import audit
+from hub.services.errors import Refused, StateError
 
 
 @dataclass
@@ -75,4 +80,99 @@ def apply_need(session: Session, need: Need | None, data: NeedData, organization
 
 def need_text(need: Need) -> str:
     """Return the text the matcher embeds for a need: its title and description."""
-    return "\n".join(t.strip() for t in (need.title, need.description) if t and t.strip())
+    return compose_need_text(need.title, need.description)
+
+
+def compose_need_text(title: str | None, description: str | None) -> str:
+    return "\n".join(t.strip() for t in (title, description) if t and t.strip())
+
+
+# --- verbs: each checks its rule, flushes, writes one audit event; the caller commits ----------------------
+
+def _locked(session: Session, need: Need) -> Need:
+    """The need reloaded under a row lock: two clicks on "publish" notify the experts once."""
+    return session.get(Need, need.id, with_for_update=True, populate_existing=True)
+
+
+def _matcher(matcher):
+    if matcher is not None:
+        return matcher
+    from flask import current_app
+    return current_app.extensions["hub.matcher"]
+
+
+def save_need(session: Session, actor: User | None, need: Need | None, data: NeedData, organization: Organization,
+              *, matcher=None) -> Need:
+    """Create (need None) or update a need from the form, and embed its text now rather than on a later GET.
+
+    `actor` None is the system (imports, the command line).
+    """
+    if actor is not None:
+        # A need not yet created belongs to `organization`: ask as if it existed (no relationship set,
+        # so the transient row never cascades into the session).
+        require(can_manage_need(actor, need if need is not None else Need(organization_id=organization.id)))
+    created = need is None
+    need = apply_need(session, need, data, organization)
+    if created and actor is not None:
+        need.created_by_id = actor.id
+    session.flush()
+    _matcher(matcher).store_need_vector(session, need)
+    audit.record(session, actor, "need.create" if created else "need.update", "need", need.id)
+    return need
+
+
+def publish_need(session: Session, actor: User | None, need: Need) -> list:
+    """Open a draft to experts; the best-fitting ones who opted in are notified once the commit succeeded."""
+    from hub.services import notifications
+    if actor is not None:
+        require(can_manage_need(actor, need))
+    need = _locked(session, need)
+    if need.status != "draft":
+        raise StateError(_l("Only a draft can be published."), reason="not_draft")
+    need.status = "open"
+    need.published_at = utcnow()
+    session.flush()
+    sent = notifications.notify_need_published(session, need)
+    audit.record(session, actor, "need.publish", "need", need.id, notified=len(sent))
+    return sent
+
+
+def close_need(session: Session, actor: User | None, need: Need) -> Need:
+    """Close a need (draft, open or filled): it leaves the lists of open needs; its history stays."""
+    if actor is not None:
+        require(can_manage_need(actor, need))
+    need = _locked(session, need)
+    if need.status == "closed":
+        raise StateError(_l("This need is closed already."), reason="closed")
+    need.status = "closed"
+    session.flush()
+    audit.record(session, actor, "need.close", "need", need.id)
+    return need
+
+
+def reopen_need(session: Session, actor: User | None, need: Need) -> Need:
+    """Reopen a closed need: open again if it had been published, a draft otherwise."""
+    if actor is not None:
+        require(can_manage_need(actor, need))
+    need = _locked(session, need)
+    if need.status != "closed":
+        raise StateError(_l("Only a closed need can be reopened."), reason="not_closed")
+    need.status = "open" if need.published_at is not None else "draft"
+    session.flush()
+    audit.record(session, actor, "need.reopen", "need", need.id, status=need.status)
+    return need
+
+
+def set_weights(session: Session, actor: User | None, need: Need, values: dict[str, float] | None) -> Need:
+    """Keep signal weights as the need's own (normalised to sum 1), or None for the hub's weights again."""
+    if actor is not None:
+        require(can_manage_need(actor, need))
+    if values is not None:
+        total = sum(float(v) for v in values.values())
+        if any(float(v) < 0 for v in values.values()) or total <= 0:
+            raise Refused(_l("At least one weight must be above zero."), reason="weights")
+        values = {name: round(float(value) / total, 4) for name, value in values.items()}
+    need.weights = values
+    session.flush()
+    audit.record(session, actor, "need.set_weights", "need", need.id, weights=values)
+    return need

@@ -2,6 +2,8 @@
 
 Each notice is an in-app `Notification` and, when the expert has an email address, a mail through
 hub/mail.py (SMTP, or the log in development). Mail and notice are written in the expert's language.
+The notice is part of the caller's transaction; the mail goes out only once that transaction committed
+(hub.db.after_commit), so no mail announces a change that was rolled back.
 """
 from __future__ import annotations
 
@@ -11,10 +13,10 @@ from datetime import datetime, timedelta
 
 from flask import current_app, url_for
 from flask_babel import force_locale, gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from hub.db import utcnow
+from hub.db import after_commit, utcnow
 from hub.models import ExpertProfile, Need, Notification, ShortlistEntry, User
 
 log = logging.getLogger(__name__)
@@ -23,15 +25,22 @@ NEED_PUBLISHED = "need_published"
 CONTACT_REQUEST = "contact_request"
 
 
-def _deliver(user: User, notification: Notification, subject: str, body: str) -> None:
-    """Mail the notice; a mail server that fails leaves the in-app notice (mailed stays False)."""
+def _deliver(session: Session, user: User, notification: Notification, subject: str, body: str) -> None:
+    """Mail the notice after the commit; a mail server that fails leaves the in-app notice (mailed stays False)."""
+    session.flush()  # the notice's id, for marking it mailed
+    after_commit(session, _send, session.get_bind(), notification.id, user.id, user.email, str(subject), str(body))
+
+
+def _send(bind, notification_id: int, user_id: int, to: str, subject: str, body: str) -> None:
     from hub.mail import send_mail
     try:
-        send_mail(user.email, subject, body)
+        send_mail(to, subject, body)
     except (OSError, smtplib.SMTPException) as exc:
-        log.warning("mail to user %s failed: %s", user.id, exc)
+        log.warning("mail to user %s failed: %s", user_id, exc)
         return
-    notification.mailed = True
+    with Session(bind=bind, join_transaction_mode="create_savepoint") as session:
+        session.execute(update(Notification).where(Notification.id == notification_id).values(mailed=True))
+        session.commit()
 
 
 def _locale(user: User) -> str:
@@ -89,7 +98,7 @@ def notify_need_published(session: Session, need: Need, *, now: datetime | None 
             body = _("%(organization)s has published a need that fits your profile:\n\n%(title)s\n%(link)s\n\n"
                      "You receive this mail because you asked to be told about fitting needs; you can turn it "
                      "off in your profile.", organization=need.organization.name, title=need.title, link=link)
-        _deliver(expert.user, notification, subject, body)
+        _deliver(session, expert.user, notification, subject, body)
         out.append(notification)
     session.flush()
     log.info("need %s published: %d experts notified", need.external_id, len(out))
@@ -114,6 +123,6 @@ def notify_contact_request(session: Session, entry: ShortlistEntry, expert: Expe
                  "to the organization only if you accept.", organization=need.organization.name,
                  title=need.title, link=link, message=entry.message or "")
     if expert.email or user.email:
-        _deliver(user, notification, subject, body)
+        _deliver(session, user, notification, subject, body)
     session.flush()
     return notification

@@ -66,5 +66,4 @@ def need_matches(ref: str):
         return _error(403, "Forbidden", _("Only the need's organization, the bureau of its region and "
                                           "admins may see its candidates."))
     outcome = current_app.extensions["hub.matcher"].rank(session, need, top_k=top)
-    session.commit()  # keeps a newly computed need embedding
     return outcome.result.as_dicts()

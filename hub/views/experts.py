@@ -19,13 +19,13 @@ from hub.forms import locale
 from hub.forms.experts import (BasicsForm, EngagementForm, FeeForm, FieldsForm, HoursForm, RolesForm,
                                SchemesForm, VisibilityForm, WorkForm, skills_form)
 from hub.gazetteer import load_gazetteer
-from hub.models import (Engagement, EngagementField, EngagementStage, ExpertProfile, Need, Notification,
-                        Organization)
-from hub.services import accounts, audit, contact
+from hub.models import Engagement, ExpertProfile, Need, Notification
+from hub.services import accounts, contact
 from hub.services.availability import concurrent_engagements, remaining_hours
-from hub.services.experts import ExpertData, apply_expert
+from hub.services.errors import Refused, conflicts_as
+from hub.services.experts import (ExpertData, RecordData, delete_record_engagement, save_record_engagement,
+                                  update_profile)
 from hub.services.matching import is_availability_stale
-from hub.services.organizations import create_organization, get_or_create_local_government
 
 bp = Blueprint("experts", __name__, url_prefix="/experts")
 
@@ -56,51 +56,48 @@ def stale_days() -> int:
     return int(current_app.config["AVAILABILITY_STALE_DAYS"])
 
 
-def touch(expert: ExpertProfile) -> None:
-    """The matcher's index refreshes experts whose updated_at moved."""
-    expert.updated_at = utcnow()
-
-
 # -- profile sections ---------------------------------------------------------------------------
+# Each section has a loader (profile -> form data) and a parser (form -> the arguments of
+# services.experts.update_profile: the ExpertData it says, and other profile columns).
 
 def _load_basics(e):
     return {"name": e.name, "talent_type": e.talent_type, "bio": e.bio, "email": e.email, "phone": e.phone}
 
 
-def _save_basics(db, e, form):
-    apply_expert(db, e, dataclasses.replace(expert_data(e), name=form.name.data, talent_type=form.talent_type.data,
-                                            bio=form.bio.data or "", email=form.email.data or None))
-    e.phone = form.phone.data or None
+def _save_basics(e, form):
+    return {"data": dataclasses.replace(expert_data(e), name=form.name.data, talent_type=form.talent_type.data,
+                                        bio=form.bio.data or "", email=form.email.data or None),
+            "phone": form.phone.data or None}
 
 
 def _load_skills(e):
     return {f"skill_{skill_id}": level for skill_id, level in e.skill_levels.items()}
 
 
-def _save_skills(db, e, form):
+def _save_skills(e, form):
     tax = current_app.extensions["hub.taxonomy"]
     levels = {item_id: form[f"skill_{item_id}"].data or 0 for item_id in tax.item_ids}
     # Level 0 means "no experience": no row, except where an evaluation verified the skill.
     keep = {row.skill_id for row in e.skills if row.source != "self"}
     skills = {k: v for k, v in levels.items() if v > 0 or k in keep}
-    apply_expert(db, e, dataclasses.replace(expert_data(e), skills=skills))
+    return {"data": dataclasses.replace(expert_data(e), skills=skills)}
 
 
 def _load_roles(e):
     return {"roles": e.role_ids}
 
 
-def _save_roles(db, e, form):
-    apply_expert(db, e, dataclasses.replace(expert_data(e), roles=form.roles.data or []))
+def _save_roles(e, form):
+    return {"data": dataclasses.replace(expert_data(e), roles=form.roles.data or [])}
 
 
 def _load_fields(e):
     return {"fields_": e.field_ids, "stages_led": e.stage_ids}
 
 
-def _save_fields(db, e, form):
-    apply_expert(db, e, dataclasses.replace(expert_data(e), fields=form.fields_.data or [],
-                                            stages_led=form.stages_led.data or []))
+def _save_fields(e, form):
+    return {"data": dataclasses.replace(expert_data(e), fields=form.fields_.data or [],
+                                        stages_led=form.stages_led.data or [])}
 
 
 def _load_hours(e):
@@ -108,11 +105,10 @@ def _load_hours(e):
             "available_until": e.available_until}
 
 
-def _save_hours(db, e, form):
-    apply_expert(db, e, dataclasses.replace(
+def _save_hours(e, form):
+    return {"data": dataclasses.replace(
         expert_data(e), hours_per_month=form.hours_per_month.data, available_from=form.available_from.data,
-        available_until=form.available_until.data))
-    e.availability_confirmed_at = utcnow()  # saving the hours is confirming them
+        available_until=form.available_until.data), "confirm_availability": True}  # saving them confirms them
 
 
 def _load_work(e):
@@ -122,39 +118,39 @@ def _load_work(e):
             "travel_prefectures": [p.prefecture_code for p in e.travel_prefectures]}
 
 
-def _save_work(db, e, form):
-    apply_expert(db, e, dataclasses.replace(
+def _save_work(e, form):
+    return {"data": dataclasses.replace(
         expert_data(e), remote=form.remote.data, onsite=form.onsite.data, resident=form.resident.data,
         home_lg_code=form.home_code, max_travel_km=form.max_travel_km.data,
-        travel_prefectures=form.travel_prefectures.data or []))
+        travel_prefectures=form.travel_prefectures.data or [])}
 
 
 def _load_fee(e):
     return {"fee_unit": e.fee_unit or "", "fee_amount": e.fee_amount, "fee_negotiable": e.fee_negotiable}
 
 
-def _save_fee(db, e, form):
+def _save_fee(e, form):
     unit = form.fee_unit.data or None
-    apply_expert(db, e, dataclasses.replace(expert_data(e), fee_unit=unit,
-                                            fee_amount=form.fee_amount.data if unit else None,
-                                            fee_negotiable=form.fee_negotiable.data))
+    return {"data": dataclasses.replace(expert_data(e), fee_unit=unit,
+                                        fee_amount=form.fee_amount.data if unit else None,
+                                        fee_negotiable=form.fee_negotiable.data)}
 
 
 def _load_schemes(e):
     return {"schemes": e.scheme_ids}
 
 
-def _save_schemes(db, e, form):
-    apply_expert(db, e, dataclasses.replace(expert_data(e), schemes=form.schemes.data or []))
+def _save_schemes(e, form):
+    return {"data": dataclasses.replace(expert_data(e), schemes=form.schemes.data or [])}
 
 
 def _load_visibility(e):
     return {"listed": e.listed, "visibility": e.visibility, "notify_opt_in": e.notify_opt_in, "status": e.status}
 
 
-def _save_visibility(db, e, form):
-    e.listed, e.visibility = form.listed.data, form.visibility.data
-    e.notify_opt_in, e.status = form.notify_opt_in.data, form.status.data
+def _save_visibility(e, form):
+    return {"listed": form.listed.data, "visibility": form.visibility.data,
+            "notify_opt_in": form.notify_opt_in.data, "status": form.status.data}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -203,12 +199,15 @@ def edit(section: str):
     form = spec.form(data=spec.load(expert))
     if form.validate_on_submit():
         db = get_session()
-        spec.save(db, expert, form)
-        touch(expert)
-        audit.record(db, current_user, "edit_profile", "expert", expert.id, section=spec.id)
-        db.commit()
-        flash(_("Saved."), "success")
-        return redirect(url_for(".edit", section=spec.id))
+        try:
+            update_profile(db, current_user, expert, spec.id, **spec.save(expert, form))
+            db.commit()
+        except Refused as exc:
+            db.rollback()
+            flash(str(exc.message), "error")
+        else:
+            flash(_("Saved."), "success")
+            return redirect(url_for(".edit", section=spec.id))
     position = SECTIONS.index(spec)
     following = SECTIONS[position + 1] if position + 1 < len(SECTIONS) else None
     extra = {}
@@ -235,38 +234,13 @@ def _own_engagement(engagement_id: int) -> Engagement:
     return engagement
 
 
-def _engagement_organization(db: Session, form: EngagementForm) -> Organization:
-    if form.org_kind.data == "local":
-        return get_or_create_local_government(db, form.org_code)
-    name = form.organization.data
-    org = db.scalar(select(Organization).where(Organization.name == name, Organization.kind == form.org_kind.data,
-                                               Organization.prefecture_code == form.org_prefecture.data))
-    return org or create_organization(db, form.org_kind.data, name, form.org_prefecture.data)
-
-
-def _save_engagement(db: Session, expert: ExpertProfile, engagement: Engagement | None,
-                     form: EngagementForm) -> Engagement:
-    organization = _engagement_organization(db, form)  # before a half-filled engagement can be flushed
-    if engagement is None:
-        engagement = Engagement(source="import")
-    engagement.organization = organization
-    engagement.title = form.title.data
-    engagement.role = form.role.data or ""
-    engagement.contribution = form.contribution.data or ""
-    engagement.outcome = form.outcome.data or None
-    engagement.start_date, engagement.end_date = form.start.data, form.end.data
-    engagement.hours_per_month = form.hours_per_month.data
-    engagement.status = form.status.data
-    wanted_stages, wanted_fields = form.stages.data or [], form.fields_.data or []
-    engagement.stages[:] = [s for s in engagement.stages if s.stage_id in wanted_stages]
-    engagement.stages.extend(EngagementStage(stage_id=s) for s in wanted_stages if s not in engagement.stage_ids)
-    engagement.fields[:] = [f for f in engagement.fields if f.field_id in wanted_fields]
-    engagement.fields.extend(EngagementField(field_id=f) for f in wanted_fields if f not in engagement.field_ids)
-    if engagement.id is None:
-        expert.engagements.append(engagement)
-    touch(expert)
-    db.flush()
-    return engagement
+def _record_data(form: EngagementForm) -> RecordData:
+    return RecordData(
+        org_kind=form.org_kind.data, org_code=form.org_code, org_name=form.organization.data,
+        org_prefecture=form.org_prefecture.data or None, title=form.title.data, role=form.role.data or "",
+        contribution=form.contribution.data or "", outcome=form.outcome.data or None, start=form.start.data,
+        end=form.end.data, hours_per_month=form.hours_per_month.data, status=form.status.data,
+        stages=form.stages.data or [], fields=form.fields_.data or [])
 
 
 def _engagement_initial(engagement: Engagement) -> dict:
@@ -295,8 +269,7 @@ def engagement_new():
     form = EngagementForm()
     if form.validate_on_submit():
         db = get_session()
-        engagement = _save_engagement(db, expert, None, form)
-        audit.record(db, current_user, "add_engagement", "engagement", engagement.id)
+        save_record_engagement(db, current_user, expert, None, _record_data(form))
         db.commit()
         flash(_("Engagement added."), "success")
         return redirect(url_for(".engagements"))
@@ -310,8 +283,7 @@ def engagement_edit(engagement_id: int):
     form = EngagementForm(data=_engagement_initial(engagement))
     if form.validate_on_submit():
         db = get_session()
-        _save_engagement(db, engagement.expert, engagement, form)
-        audit.record(db, current_user, "edit_engagement", "engagement", engagement.id)
+        save_record_engagement(db, current_user, engagement.expert, engagement, _record_data(form))
         db.commit()
         flash(_("Engagement saved."), "success")
         return redirect(url_for(".engagements"))
@@ -323,10 +295,7 @@ def engagement_edit(engagement_id: int):
 def engagement_delete(engagement_id: int):
     engagement = _own_engagement(engagement_id)
     db = get_session()
-    expert = engagement.expert
-    expert.engagements.remove(engagement)
-    touch(expert)
-    audit.record(db, current_user, "delete_engagement", "engagement", engagement_id)
+    delete_record_engagement(db, current_user, engagement.expert, engagement)
     db.commit()
     flash(_("Engagement deleted."), "success")
     return redirect(url_for(".engagements"))
@@ -392,10 +361,14 @@ def respond(entry_id: int):
         abort(400)
     db = get_session()
     try:
-        entry = contact.respond(db, current_user, own_expert(), entry_id, accept=answer == "accept")
+        with conflicts_as(db, _l("This contact request is no longer open.")):
+            entry = contact.respond(db, current_user, own_expert(), entry_id, accept=answer == "accept")
+            db.commit()
     except contact.NotAContactRequest:
         abort(404)
-    db.commit()
+    except Refused as exc:
+        flash(str(exc.message), "warning")
+        return redirect(url_for(".dashboard"))
     if entry.state == "accepted":
         flash(_("You accepted. %(org)s can now see your contact details.", org=entry.need.organization.name),
               "success")

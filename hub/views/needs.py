@@ -15,7 +15,7 @@ import matching
 from hub import format_list
 from hub import permissions
 from hub.auth import allowed_if
-from hub.db import get_session, parse_row_id, utcnow
+from hub.db import get_session, parse_row_id
 from hub.forms import choices, locale, options, taxonomy
 from hub.forms.evaluations import EvaluationForm
 from hub.forms.experts import prefecture_choices
@@ -23,9 +23,9 @@ from hub.forms.needs import (BLANK_SKILL_ROWS, CompleteEngagementForm, ContactFo
                              ShortlistForm, SimpleActionForm, StartEngagementForm, WeightsForm)
 from hub.gazetteer import load_gazetteer
 from hub.models import Engagement, ExpertProfile, Need, Organization, ShortlistEntry
-from hub.services import audit, engagements, notifications
-from hub.services.matching import shortlist as shortlist_match
-from hub.services.needs import NeedData, apply_need
+from hub.services import engagements, needs as need_verbs
+from hub.services.errors import NotEnoughHours, Refused, conflicts_as
+from hub.services.needs import NeedData
 
 bp = Blueprint("needs", __name__, url_prefix="/needs")
 
@@ -226,16 +226,16 @@ def _edit(need: Need | None, organization: Organization):
     if request.method == "POST" and not form.suggest.data and form.validate():
         session = get_session()
         data = _need_data(form, need, need.external_id if need else _new_external_id())
-        created = need is None
-        need = apply_need(session, need, data, organization)
-        if created:
-            need.created_by_id = current_user.id
-        session.flush()
-        audit.record(session, current_user, "need_created" if created else "need_updated", "need", need.id)
-        session.commit()
-        flash(_("Need “%(title)s” saved.", title=need.title) + (" " + _("It is a draft until you publish it.")
-                                                                 if need.status == "draft" else ""))
-        return redirect(url_for("needs.detail", need_id=need.id))
+        try:
+            with conflicts_as(session, _l("Someone saved this need at the same moment; please check it and save again.")):
+                need = need_verbs.save_need(session, current_user, need, data, organization)
+                session.commit()
+        except Refused as exc:
+            flash(str(exc.message), "error")
+        else:
+            flash(_("Need “%(title)s” saved.", title=need.title) + (" " + _("It is a draft until you publish it.")
+                                                                     if need.status == "draft" else ""))
+            return redirect(url_for("needs.detail", need_id=need.id))
     tax = taxonomy()
     leading = tax.leading_type(s for s in (form.stages.data or []) if s in tax.stages)
     return render_template("needs/edit.html", form=form, need=need, suggested=set(suggested),
@@ -261,27 +261,42 @@ def edit(need_id: int):
 def publish(need_id: int):
     """Open a draft to experts and notify the best-fitting ones who opted in."""
     need = managed_need(need_id)
-    if SimpleActionForm().validate_on_submit() and need.status == "draft":
+    if SimpleActionForm().validate_on_submit():
         session = get_session()
-        need.status = "open"
-        need.published_at = utcnow()
-        sent = notifications.notify_need_published(session, need)
-        audit.record(session, current_user, "need_published", "need", need.id, notified=len(sent))
-        session.commit()
-        flash(_("Need published; %(count)d fitting experts were notified.", count=len(sent)))
+        try:
+            sent = need_verbs.publish_need(session, current_user, need)
+            session.commit()  # the notified experts are mailed once this succeeded
+        except Refused as exc:
+            flash(str(exc.message), "warning")
+        else:
+            flash(_("Need published; %(count)d fitting experts were notified.", count=len(sent)))
     return redirect(url_for("needs.detail", need_id=need.id))
 
 
 @bp.post("/<int:need_id>/close")
 @login_required  # managed_need() asks permissions.can_manage_need
 def close(need_id: int):
+    return _need_step(need_id, need_verbs.close_need, _l("Need closed."))
+
+
+@bp.post("/<int:need_id>/reopen")
+@login_required  # managed_need() asks permissions.can_manage_need
+def reopen(need_id: int):
+    return _need_step(need_id, need_verbs.reopen_need, _l("Need reopened."))
+
+
+def _need_step(need_id: int, verb, done: object):
+    """A one-button change of a need's status: call the verb, commit, say what happened or why not."""
     need = managed_need(need_id)
-    if SimpleActionForm().validate_on_submit() and need.status in ("draft", "open", "filled"):
+    if SimpleActionForm().validate_on_submit():
         session = get_session()
-        need.status = "closed"
-        audit.record(session, current_user, "need_closed", "need", need.id)
-        session.commit()
-        flash(_("Need closed."))
+        try:
+            verb(session, current_user, need)
+            session.commit()
+        except Refused as exc:
+            flash(str(exc.message), "warning")
+        else:
+            flash(str(done))
     return redirect(url_for("needs.detail", need_id=need.id))
 
 
@@ -370,7 +385,6 @@ def detail(need_id: int):
             filtered_total=sum(outcome.result.filtered.values()),
             excluded_reasons=_counted(outcome.result.excluded, EXCLUSION_LABELS),
             filtered_reasons=_counted(outcome.result.filtered, FILTER_LABELS))
-        session.commit()  # keeps a newly computed need embedding
     return render_template("needs/detail.html", **context)
 
 
@@ -401,11 +415,15 @@ def shortlist(need_id: int):
         flash(_("This expert is no longer among the ranked candidates; the ranking has changed."), "warning")
     else:
         session = get_session()
-        entry = shortlist_match(session, need, match, outcome.result, current_user, rank=position)
-        audit.record(session, current_user, "shortlisted", "shortlist_entry", entry.id, need_id=need.id,
-                     expert_id=expert_id)
-        session.commit()
-        flash(_("%(name)s added to the shortlist.", name=outcome.experts[expert_id].name))
+        name = outcome.experts[expert_id].name
+        try:
+            with conflicts_as(session, _l("%(name)s is on the shortlist already.", name=name)):
+                engagements.shortlist(session, current_user, need, match, outcome.result, rank=position)
+                session.commit()
+        except Refused as exc:
+            flash(str(exc.message), "warning")
+        else:
+            flash(_("%(name)s added to the shortlist.", name=name))
     return redirect(url_for("needs.detail", need_id=need.id, **request.args.to_dict()) + "#shortlist")
 
 
@@ -417,20 +435,19 @@ def keep_weights(need_id: int):
     form = WeightsForm()
     session = get_session()
     if form.validate_on_submit() and not form.reset.data:
-        values = {name: getattr(form, f"w_{name}").data for name in matching.SIGNALS}
-        total = sum(values.values())
-        if total <= 0:
-            flash(_("At least one weight must be above zero."), "error")
-            return redirect(url_for("needs.detail", need_id=need.id))
-        need.weights = {name: round(value / total, 4) for name, value in values.items()}
-        audit.record(session, current_user, "need_weights", "need", need.id, weights=need.weights)
-        session.commit()
-        flash(_("These weights are now used for this need."))
+        values, done = {name: getattr(form, f"w_{name}").data for name in matching.SIGNALS}, \
+            _("These weights are now used for this need.")
     elif form.reset.data and form.csrf_token.validate(form):
-        need.weights = None
-        audit.record(session, current_user, "need_weights", "need", need.id, weights=None)
+        values, done = None, _("This need uses the hub's weights again.")
+    else:
+        return redirect(url_for("needs.detail", need_id=need.id))
+    try:
+        need_verbs.set_weights(session, current_user, need, values)
         session.commit()
-        flash(_("This need uses the hub's weights again."))
+    except Refused as exc:
+        flash(str(exc.message), "error")
+    else:
+        flash(done)
     return redirect(url_for("needs.detail", need_id=need.id))
 
 
@@ -449,13 +466,14 @@ def contact(need_id: int, entry_id: int):
     form = ContactForm(prefix=f"c{entry.id}")
     if form.validate_on_submit():
         session = get_session()
+        name = entry.expert.name
         try:
-            engagements.request_contact(session, entry, current_user, form.message.data or "")
-        except engagements.StateError:
-            flash(_("A contact request was already sent to this expert."), "warning")
+            engagements.request_contact(session, current_user, entry, form.message.data or "")
+            session.commit()  # the expert is mailed once this succeeded
+        except Refused as exc:
+            flash(str(exc.message), "warning")
         else:
-            session.commit()
-            flash(_("Contact request sent to %(name)s.", name=entry.expert.name))
+            flash(_("Contact request sent to %(name)s.", name=name))
     else:
         for error in form.message.errors:
             flash(error, "error")
@@ -470,14 +488,22 @@ def start_engagement(need_id: int, entry_id: int):
     form = StartEngagementForm(prefix=f"s{entry.id}")
     if form.validate_on_submit():
         session = get_session()
+        name = entry.expert.name
         try:
-            engagements.start_engagement(session, entry, current_user, role=form.role.data, start=form.start.data,
-                                         end=form.end.data, hours_per_month=form.hours_per_month.data)
-        except engagements.StateError:
-            flash(_("An engagement can start only once the expert has accepted, and only once at a time."), "error")
+            with conflicts_as(session, _l("An engagement can start only once the expert has accepted, and only "
+                                          "once at a time.")):
+                engagements.start_engagement(session, current_user, entry, role=form.role.data,
+                                             start=form.start.data, end=form.end.data,
+                                             hours_per_month=form.hours_per_month.data)
+                session.commit()
+        except NotEnoughHours as exc:
+            session.rollback()
+            form.hours_per_month.errors = [str(exc.message)]  # the form keeps what was typed
+        except Refused as exc:
+            session.rollback()
+            flash(str(exc.message), "error")
         else:
-            session.commit()
-            flash(_("Engagement with %(name)s started.", name=entry.expert.name))
+            flash(_("Engagement with %(name)s started.", name=name))
             return redirect(url_for("needs.detail", need_id=need.id) + "#shortlist")
     return _detail_with_error(need, entry, start_form=form)
 
@@ -500,13 +526,14 @@ def complete(need_id: int, engagement_id: int):
     if form.validate_on_submit():
         session = get_session()
         try:
-            engagements.complete_engagement(session, engagement, current_user, end=form.end.data,
+            engagements.complete_engagement(session, current_user, engagement, end=form.end.data,
                                             contribution=form.contribution.data or "",
                                             outcome=form.outcome.data or "")
-        except engagements.StateError:
-            form.end.errors = [_("The engagement is not active, or the end is before its start.")]
-        else:
             session.commit()
+        except Refused as exc:
+            session.rollback()
+            form.end.errors = [str(exc.message)]
+        else:
             flash(_("Engagement completed. Please evaluate it."))
             return redirect(url_for("needs.evaluate", need_id=need.id, engagement_id=engagement.id))
     return _detail_with_error(need, entry, complete_form=form)
@@ -537,10 +564,16 @@ def evaluate(need_id: int, engagement_id: int):
         form = EvaluationForm(formdata=None, data={"skills": [{"skill_id": skill_id} for skill_id in asked]})
     if request.method == "POST" and form.validate():
         session = get_session()
-        engagements.evaluate(session, engagement, current_user, overall=form.overall.data,
-                             would_rehire=form.rehire(), comment=form.comment.data or "",
-                             skill_ratings=form.skill_ratings(), asked_levels=asked)
-        session.commit()
-        flash(_("Thank you: the evaluation is saved and now part of %(name)s's record.", name=engagement.expert.name))
+        name = engagement.expert.name
+        try:
+            with conflicts_as(session, _l("This engagement has been evaluated already.")):
+                engagements.evaluate(session, current_user, engagement, overall=form.overall.data,
+                                     would_rehire=form.rehire(), comment=form.comment.data or "",
+                                     skill_ratings=form.skill_ratings(), asked_levels=asked)
+                session.commit()
+        except Refused as exc:
+            flash(str(exc.message), "warning")
+        else:
+            flash(_("Thank you: the evaluation is saved and now part of %(name)s's record.", name=name))
         return redirect(url_for("needs.detail", need_id=need.id) + "#shortlist")
     return render_template("needs/evaluate.html", need=need, engagement=engagement, form=form, asked=asked)

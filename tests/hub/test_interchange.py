@@ -68,8 +68,8 @@ def test_interchange_imports_expert_with_history(session, taxonomy):
     assert completed.organization.kind == "municipality" and completed.organization.bureau_id == "shinetsu"
     assert completed.evaluation.overall == 4.5 and completed.evaluation.would_rehire is True
     assert active.organization.kind == "prefecture" and active.end_date is None and active.evaluation is None
-    event = session.scalars(select(AuditEvent).where(AuditEvent.action == "import")).one()
-    assert event.entity == "expert_profile" and event.details["created"] == 1
+    event = session.scalars(select(AuditEvent).where(AuditEvent.action == "expert.import")).one()
+    assert event.entity == "expert" and event.details["created"] == 1
 
 
 def test_interchange_minimal_expert_takes_defaults(session, taxonomy):

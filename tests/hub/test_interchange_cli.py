@@ -29,7 +29,7 @@ def test_interchange_cli_imports_and_reports_on_stderr(app, session, tmp_path):
     assert "1 created, 0 updated" in result.stderr
     assert _count(session, ExpertProfile) == 1
     event = session.scalars(select(AuditEvent)).one()
-    assert (event.action, event.entity, event.details["created"]) == ("import", "expert_profile", 1)
+    assert (event.action, event.entity, event.details["created"]) == ("expert.import", "expert", 1)
 
 
 def test_interchange_cli_bad_file_exits_nonzero_and_writes_nothing(app, session, tmp_path):

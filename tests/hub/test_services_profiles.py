@@ -119,11 +119,11 @@ def test_services_needs_other_organizations_need_a_location(session):
 
 
 def test_services_audit_records_who_did_what(session):
-    event = audit.record(session, None, "import", "expert_profile", "experts.jsonl", created=3, updated=1)
+    event = audit.record(session, None, "expert.import", "expert", "experts.jsonl", created=3, updated=1)
     assert event.id is not None and event.user_id is None
     stored = session.scalars(select(AuditEvent)).one()
     assert (stored.action, stored.entity, stored.entity_id, stored.details) == (
-        "import", "expert_profile", "experts.jsonl", {"created": 3, "updated": 1})
+        "expert.import", "expert", "experts.jsonl", {"created": 3, "updated": 1})
 
 
 def test_services_experts_imported_engagement_uses_organization_cache(session):

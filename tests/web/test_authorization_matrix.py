@@ -88,6 +88,7 @@ GET  needs.edit                             login  403    403     200   403    4
 POST needs.edit                             login  403    403     302   403    403     403     403    403       403
 POST needs.publish [draft]                  login  404    404     302   404    404     404     404    404       403
 POST needs.close                            login  403    403     302   403    403     403     403    403       403
+POST needs.reopen                           login  403    403     302   403    403     403     403    403       403
 POST needs.keep_weights                     login  403    403     302   403    403     403     403    403       403
 POST needs.shortlist                        login  403    403     302   403    403     403     403    403       403
 POST needs.contact                          login  403    403     302   403    403     403     403    403       403
@@ -278,6 +279,7 @@ def request_for(row: tuple[str, str, str], w: World, role: str = "owner") -> tup
         ("POST", "needs.edit"): (f"{n}/edit", NEED_FORM),
         ("POST", "needs.publish"): (f"{n}/publish", {}),
         ("POST", "needs.close"): (f"{n}/close", {}),
+        ("POST", "needs.reopen"): (f"{n}/reopen", {}),
         ("POST", "needs.keep_weights"): (f"{n}/weights", {
             "w_skill": "40", "w_semantic": "20", "w_availability": "10", "w_place": "10", "w_record": "10",
             "w_fee": "5", "w_type": "5", "submit": "1"}),

@@ -33,7 +33,7 @@ def test_basics_section_saves_and_moves_updated_at(client, session):
     session.refresh(expert)
     assert expert.talent_type == "X" and expert.bio == "塩尻市で地域DXを推進。" and expert.phone == "090-0000-0000"
     assert expert.updated_at.replace(tzinfo=None) >= before.replace(tzinfo=None)
-    assert session.scalar(select(AuditEvent).where(AuditEvent.action == "edit_profile"))
+    assert session.scalar(select(AuditEvent).where(AuditEvent.action == "expert.update"))
 
 
 def test_skills_grid_saves_levels_and_keeps_verified_rows(client, session, taxonomy):

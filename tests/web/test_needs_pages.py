@@ -31,7 +31,7 @@ def test_create_need_saves_a_draft_of_the_staff_organization(client, session):
     assert set(created.stage_ids) == {"product_planning", "development"}
     assert (created.budget_unit, created.budget_max, created.hours_per_month) == ("hour", 9000, 30)
     assert created.talent_type is None and created.field_ids == ["disaster_prevention"]
-    assert session.scalar(select(AuditEvent).where(AuditEvent.action == "need_created"))
+    assert session.scalar(select(AuditEvent).where(AuditEvent.action == "need.create"))
 
 
 def test_need_form_with_errors_keeps_what_was_typed(client, session):
