@@ -1,9 +1,14 @@
 """Error pages: JSON for the API and for clients that ask for JSON, HTML otherwise."""
 from __future__ import annotations
 
-from flask import Flask, abort, render_template, request
+import logging
+
+from flask import Flask, abort, g, render_template, request
 from flask_babel import gettext, lazy_gettext as _l
+from markupsafe import escape
 from werkzeug.exceptions import HTTPException
+
+log = logging.getLogger(__name__)
 
 # The page a person sees, in their language; the API keeps werkzeug's English names and descriptions.
 ERROR_TITLES = {
@@ -34,13 +39,36 @@ def refuse_nul_characters() -> None:
         abort(400, description=gettext("The request contains a NUL character, which is not allowed."))
 
 
+def roll_back_request_session() -> None:
+    """End the request's failed transaction, so that the error page (its header loads the user) can query again."""
+    if (session := g.get("db_session")) is None:
+        return
+    try:
+        session.rollback()
+    except Exception:  # the database itself is gone: the page below must still render, without it
+        log.exception("Could not roll back the request's session")
+        g.pop("db_session", None)
+
+
+def bare_error_page(title: str, detail: str) -> str:
+    """The error page without templates, the user or the database: what is left when error.html fails."""
+    home = escape(gettext("Back to the home page"))
+    return (f"<!doctype html><html><head><meta charset=\"utf-8\"><title>{escape(title)}</title></head>"
+            f"<body><h1>{escape(title)}</h1><p>{escape(detail)}</p><p><a href=\"/\">{home}</a></p></body></html>")
+
+
 def init_app(app: Flask) -> None:
     app.before_request(refuse_nul_characters)
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):
+        roll_back_request_session()
         if wants_json():
             return {"error": exc.name, "message": exc.description}, exc.code
         # A view's own (translated) description says more than the generic text; werkzeug's default does not.
         own = exc.description if exc.description != type(exc).description else None
-        return render_template("error.html", error=exc, title=ERROR_TITLES.get(exc.code, exc.name),
-                               detail=own or ERROR_TEXTS.get(exc.code, "")), exc.code
+        title, detail = str(ERROR_TITLES.get(exc.code, exc.name)), str(own or ERROR_TEXTS.get(exc.code, ""))
+        try:
+            return render_template("error.html", error=exc, title=title, detail=detail), exc.code
+        except Exception:  # an error page must never become a traceback
+            log.exception("The error page for %s failed to render", exc.code)
+            return bare_error_page(title, detail), exc.code
