@@ -18,6 +18,7 @@ from hub import limits
 from hub.db import Base
 from hub.migrate import alembic_config
 from tests.support import TEST_DATABASE_URL
+from tests.test_migrations import empty_database  # noqa: F401  (the fixture)
 
 # (table, column) -> the declaration that bounds it: a text length, or a Range.
 BOUNDS = {
@@ -134,3 +135,15 @@ def test_limits_every_text_column_is_bounded():
             if isinstance(column.type, String) and column.type.length is None and (table.name, column.name) not in BOUNDS:
                 unbounded.append(f"{table.name}.{column.name}")
     assert unbounded == []
+
+
+def test_limits_migration_names_rows_out_of_bounds_instead_of_changing_them(empty_database):  # noqa: F811
+    cfg = alembic_config(empty_database)
+    command.upgrade(cfg, "f11e4b0cbe5d")
+    empty_database.execute(text(
+        "INSERT INTO expert_profile (external_id, name, talent_type, bio, remote, onsite, resident, hours_per_month,"
+        " fee_negotiable, status, listed, visibility, notify_opt_in, created_at, updated_at) VALUES ('T1', 'n', 'X',"
+        " :bio, true, false, false, 0, true, 'active', true, 'staff', true, '2026-12-01', '2026-12-01')"),
+        {"bio": "経" * (limits.BIO + 1)})
+    with pytest.raises(RuntimeError, match=r"expert_profile \(length\(bio\) <= 4000\): ids \d+"):
+        command.upgrade(cfg, "head")
