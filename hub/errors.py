@@ -39,9 +39,13 @@ def refuse_nul_characters() -> None:
         abort(400, description=gettext("The request contains a NUL character, which is not allowed."))
 
 
-def roll_back_request_session() -> None:
-    """End the request's failed transaction, so that the error page (its header loads the user) can query again."""
-    if (session := g.get("db_session")) is None:
+def roll_back_request_session(code: int) -> None:
+    """End the request's failed transaction, so that the error page (its header loads the user) can query again.
+
+    A server error may have left the transaction failed (on PostgreSQL even without the session knowing);
+    a refusal (4xx) has only a failed session to roll back: its transaction ends unchanged at teardown anyway.
+    """
+    if (session := g.get("db_session")) is None or (code < 500 and session.is_active):
         return
     try:
         session.rollback()
@@ -61,7 +65,7 @@ def init_app(app: Flask) -> None:
     app.before_request(refuse_nul_characters)
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):
-        roll_back_request_session()
+        roll_back_request_session(exc.code or 500)
         if wants_json():
             return {"error": exc.name, "message": exc.description}, exc.code
         # A view's own (translated) description says more than the generic text; werkzeug's default does not.
