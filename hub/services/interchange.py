@@ -41,7 +41,8 @@ log = logging.getLogger(__name__)
 # Every limit is declared once in hub.limits (the models, forms and API read the same declarations).
 TEXT_LIMITS = {"external_id": limits.EXTERNAL_ID, "name": limits.NAME, "email": limits.EMAIL, "bio": limits.BIO,
                "title": limits.TITLE, "role": limits.ROLE, "contribution": limits.CONTRIBUTION,
-               "description": limits.DESCRIPTION}
+               "description": limits.DESCRIPTION, "phone": limits.PHONE, "outcome": limits.OUTCOME,
+               "comment": limits.COMMENT, "message": limits.MESSAGE, "organization_name": limits.ORGANIZATION_NAME}
 MAX_HOURS_PER_MONTH = limits.HOURS_PER_MONTH.high
 MAX_TRAVEL_KM = limits.TRAVEL_KM.high
 MAX_AMOUNT = limits.MONEY.high
