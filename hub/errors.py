@@ -1,12 +1,17 @@
 """Error pages: JSON for the API and for clients that ask for JSON, HTML otherwise."""
 from __future__ import annotations
 
-from flask import Flask, abort, render_template, request
+import logging
+
+from flask import Flask, abort, g, render_template, request
 from flask_babel import gettext, lazy_gettext as _l
 from flask_login import current_user
+from markupsafe import escape
 from werkzeug.exceptions import Forbidden, HTTPException
 
 from hub.permissions import PermissionDenied, is_waiting_for_approval
+
+log = logging.getLogger(__name__)
 
 # The page a person sees, in their language; the API keeps werkzeug's English names and descriptions.
 ERROR_TITLES = {
@@ -37,8 +42,29 @@ def refuse_nul_characters() -> None:
         abort(400, description=gettext("The request contains a NUL character, which is not allowed."))
 
 
+def roll_back_request_session(code: int) -> None:
+    """End the request's failed transaction, so that the error page (its header loads the user) can query again.
+
+    A server error may have left the transaction failed (on PostgreSQL even without the session knowing);
+    a refusal (4xx) has only a failed session to roll back: its transaction ends unchanged at teardown anyway.
+    """
+    if (session := g.get("db_session")) is None or (code < 500 and session.is_active):
+        return
+    try:
+        session.rollback()
+    except Exception:  # the database itself is gone: the page below must still render, without it
+        log.exception("Could not roll back the request's session")
+        g.pop("db_session", None)
+
+
+def bare_error_page(title: str, detail: str) -> str:
+    """The error page without templates, the user or the database: what is left when error.html fails."""
+    home = escape(gettext("Back to the home page"))
+    return (f"<!doctype html><html><head><meta charset=\"utf-8\"><title>{escape(title)}</title></head>"
+            f"<body><h1>{escape(title)}</h1><p>{escape(detail)}</p><p><a href=\"/\">{home}</a></p></body></html>")
+
+
 def init_app(app: Flask) -> None:
-    from hub.permissions import PermissionDenied
     from hub.services.errors import Refused
 
     app.before_request(refuse_nul_characters)
@@ -48,24 +74,23 @@ def init_app(app: Flask) -> None:
         """A verb's refusal that no view turned into a form error: 409 with its reason, never a 500."""
         if wants_json():
             return {"error": "Conflict", "message": str(exc.message), "reason": exc.reason}, exc.status
-        return render_template("error.html", error=exc, title=ERROR_TITLES[409], detail=str(exc.message)), exc.status
-
-    @app.errorhandler(PermissionDenied)
-    def denied(exc: PermissionDenied):
-        """A verb's permission check that no view made first: 403 (helper "perm" may own this handler)."""
-        if wants_json():
-            return {"error": "Forbidden", "message": str(exc) or str(ERROR_TEXTS[403])}, 403
-        return render_template("error.html", error=exc, title=ERROR_TITLES[403],
-                               detail=str(exc) or ERROR_TEXTS[403]), 403
+        return page(exc, exc.status, str(ERROR_TITLES[409]), str(exc.message))
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):
+        roll_back_request_session(exc.code or 500)
         if wants_json():
             return {"error": exc.name, "message": exc.description}, exc.code
         # A view's own (translated) description says more than the generic text; werkzeug's default does not.
         own = exc.description if exc.description != type(exc).description else None
-        return render_template("error.html", error=exc, title=ERROR_TITLES.get(exc.code, exc.name),
-                               detail=own or ERROR_TEXTS.get(exc.code, "")), exc.code
+        return page(exc, exc.code, str(ERROR_TITLES.get(exc.code, exc.name)), str(own or ERROR_TEXTS.get(exc.code, "")))
+
+    def page(exc: Exception, code: int, title: str, detail: str):
+        try:
+            return render_template("error.html", error=exc, title=title, detail=detail), code
+        except Exception:  # an error page must never become a traceback
+            log.exception("The error page for %s failed to render", code)
+            return bare_error_page(title, detail), code
 
     @app.errorhandler(PermissionDenied)
     def permission_denied(exc: PermissionDenied):

@@ -6,13 +6,14 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, RadioField, StringField
 from wtforms.validators import Email, EqualTo, InputRequired, Length
 
-from hub.forms import choices, strip
+from hub import limits
+from hub.forms import choices, max_length, strip
 
 PASSWORD_MIN = 10
 
 
 class LoginForm(FlaskForm):
-    email = EmailField(_l("Email"), validators=[InputRequired(), Length(max=254)], filters=[strip])
+    email = EmailField(_l("Email"), validators=[InputRequired(), max_length(limits.EMAIL)], filters=[strip])
     password = PasswordField(_l("Password"), validators=[InputRequired()])
     remember = BooleanField(_l("Keep me signed in on this device"))
 
@@ -28,9 +29,9 @@ def _password_fields():
 
 
 class ExpertSignupForm(FlaskForm):
-    name = StringField(_l("Your name"), validators=[InputRequired(), Length(max=100)], filters=[strip],
+    name = StringField(_l("Your name"), validators=[InputRequired(), max_length(limits.NAME)], filters=[strip],
                        description=_l("As municipalities should see it, e.g. 山田 花子."))
-    email = EmailField(_l("Email"), validators=[InputRequired(), Email(), Length(max=254)], filters=[strip])
+    email = EmailField(_l("Email"), validators=[InputRequired(), Email(), max_length(limits.EMAIL)], filters=[strip])
     talent_type = RadioField(_l("Which kind of work do you lead?"), validators=[InputRequired()], default="XD")
     password, confirm = _password_fields()
 
@@ -40,17 +41,18 @@ class ExpertSignupForm(FlaskForm):
 
 
 class StaffSignupForm(FlaskForm):
-    name = StringField(_l("Your name"), validators=[InputRequired(), Length(max=100)], filters=[strip])
-    email = EmailField(_l("Work email"), validators=[InputRequired(), Email(), Length(max=254)], filters=[strip])
+    name = StringField(_l("Your name"), validators=[InputRequired(), max_length(limits.NAME)], filters=[strip])
+    email = EmailField(_l("Work email"), validators=[InputRequired(), Email(), max_length(limits.EMAIL)],
+                       filters=[strip])
     organization_code = StringField(
-        _l("Organization code"), validators=[InputRequired(), Length(max=32)], filters=[strip],
+        _l("Organization code"), validators=[InputRequired(), max_length(limits.ORGANIZATION_CODE)], filters=[strip],
         description=_l("For a municipality or prefecture, its 6-digit local-government code (e.g. 202151 for "
                        "Shiojiri). Other organizations use the code the hub gave them."))
     password, confirm = _password_fields()
 
 
 class ResetRequestForm(FlaskForm):
-    email = EmailField(_l("Email"), validators=[InputRequired(), Email(), Length(max=254)], filters=[strip])
+    email = EmailField(_l("Email"), validators=[InputRequired(), Email(), max_length(limits.EMAIL)], filters=[strip])
 
 
 class ResetPasswordForm(FlaskForm):

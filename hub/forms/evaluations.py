@@ -5,9 +5,12 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import FieldList, Form, FormField, HiddenField, RadioField, SelectField, SubmitField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import InputRequired, Length, Optional
+from wtforms.validators import InputRequired, Optional
 
-RATING_CHOICES = [SelectChoice(n, str(n)) for n in (5, 4, 3, 2, 1)]
+from hub import limits
+from hub.forms import max_length
+
+RATING_CHOICES = [SelectChoice(n, str(n)) for n in range(limits.RATING.high, limits.RATING.low - 1, -1)]
 
 
 class SkillRatingForm(Form):
@@ -25,7 +28,7 @@ class EvaluationForm(FlaskForm):
     would_rehire = SelectField(_l("Would you engage this expert again?"), default="",
                                choices=[SelectChoice("", _l("No answer")), SelectChoice("yes", _l("Yes")),
                                         SelectChoice("no", _l("No"))])
-    comment = TextAreaField(_l("Comment"), validators=[Optional(), Length(max=5000)])
+    comment = TextAreaField(_l("Comment"), validators=[Optional(), max_length(limits.COMMENT)])
     submit = SubmitField(_l("Save evaluation"))
 
     def skill_ratings(self) -> dict[str, int]:

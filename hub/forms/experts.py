@@ -7,11 +7,11 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (BooleanField, DateField, EmailField, IntegerField, RadioField, SelectField, StringField,
                      TextAreaField, ValidationError)
-from wtforms.validators import Email, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import Email, InputRequired, Optional
 
-from hub.forms import MultiCheckboxField, choices, locale, options, strip, taxonomy
+from hub import limits
+from hub.forms import DateWithin, MultiCheckboxField, choices, locale, max_length, options, strip, taxonomy, within
 from hub.gazetteer import load_gazetteer
-from hub.models.people import MAX_HOURS_PER_MONTH
 
 
 def prefecture_choices() -> list:
@@ -40,14 +40,14 @@ def resolve_place(text: str) -> tuple[str | None, str | None]:
 
 
 class BasicsForm(FlaskForm):
-    name = StringField(_l("Name"), validators=[InputRequired(), Length(max=100)], filters=[strip])
+    name = StringField(_l("Name"), validators=[InputRequired(), max_length(limits.NAME)], filters=[strip])
     talent_type = RadioField(_l("Talent type"), validators=[InputRequired()])
-    bio = TextAreaField(_l("About you and your work"), validators=[Length(max=4000)], filters=[strip],
+    bio = TextAreaField(_l("About you and your work"), validators=[max_length(limits.BIO)], filters=[strip],
                         description=_l("Municipalities search this text. Say which projects you drove and "
                                        "what changed because of them."))
-    email = EmailField(_l("Contact email"), validators=[Optional(), Email(), Length(max=254)], filters=[strip],
+    email = EmailField(_l("Contact email"), validators=[Optional(), Email(), max_length(limits.EMAIL)], filters=[strip],
                        description=_l("Shown only to organizations whose contact request you accept."))
-    phone = StringField(_l("Phone"), validators=[Optional(), Length(max=32)], filters=[strip],
+    phone = StringField(_l("Phone"), validators=[Optional(), max_length(limits.PHONE)], filters=[strip],
                         description=_l("Shown only to organizations whose contact request you accept."))
 
     def __init__(self, *args, **kwargs):
@@ -58,8 +58,9 @@ class BasicsForm(FlaskForm):
 @cache
 def _skills_form_class(item_ids: tuple[str, ...]) -> type[FlaskForm]:
     """One select (0-4) per DSS item; built once, labels filled in per request."""
+    levels = range(limits.SKILL_LEVEL.low, limits.SKILL_LEVEL.high + 1)
     attrs = {f"skill_{item_id}": SelectField(item_id, coerce=int, default=0, validators=[Optional()],
-                                             choices=options((level, str(level)) for level in range(5)))
+                                             choices=options((level, str(level)) for level in levels))
              for item_id in item_ids}
     return type("SkillsForm", (FlaskForm,), attrs)
 
@@ -97,10 +98,10 @@ class FieldsForm(FlaskForm):
 
 class HoursForm(FlaskForm):
     hours_per_month = IntegerField(
-        _l("Hours per month you can offer"), validators=[InputRequired(), NumberRange(0, MAX_HOURS_PER_MONTH)],
+        _l("Hours per month you can offer"), validators=[InputRequired(), within(limits.HOURS_PER_MONTH)],
         description=_l("In total, across all engagements. The hub subtracts your active engagements itself."))
-    available_from = DateField(_l("Available from"), validators=[Optional()])
-    available_until = DateField(_l("Available until"), validators=[Optional()],
+    available_from = DateField(_l("Available from"), validators=[Optional(), DateWithin()])
+    available_until = DateField(_l("Available until"), validators=[Optional(), DateWithin()],
                                 description=_l("Leave empty if open-ended."))
 
     def validate_available_until(self, field):
@@ -112,9 +113,9 @@ class WorkForm(FlaskForm):
     remote = BooleanField(_l("Remote work"))
     onsite = BooleanField(_l("On-site visits"))
     resident = BooleanField(_l("Resident on site (full-time, may relocate)"))
-    home = StringField(_l("Home municipality"), validators=[Length(max=60)], filters=[strip],
+    home = StringField(_l("Home municipality"), validators=[max_length(limits.PLACE_NAME)], filters=[strip],
                        description=_l("Name (e.g. 長野県塩尻市) or 6-digit local-government code."))
-    max_travel_km = IntegerField(_l("Travel reach (km)"), validators=[Optional(), NumberRange(0, 3000)],
+    max_travel_km = IntegerField(_l("Travel reach (km)"), validators=[Optional(), within(limits.TRAVEL_KM)],
                                  description=_l("How far from home you will travel for on-site work."))
     travel_prefectures = MultiCheckboxField(_l("Prefectures you will go to regardless of distance"),
                                             validators=[Optional()])
@@ -136,7 +137,7 @@ class WorkForm(FlaskForm):
 
 class FeeForm(FlaskForm):
     fee_unit = SelectField(_l("Fee basis"), validators=[Optional()])
-    fee_amount = IntegerField(_l("Amount (yen)"), validators=[Optional(), NumberRange(0, 100_000_000)])
+    fee_amount = IntegerField(_l("Amount (yen)"), validators=[Optional(), within(limits.MONEY)])
     fee_negotiable = BooleanField(_l("Negotiable"))
 
     def __init__(self, *args, **kwargs):
@@ -179,24 +180,24 @@ OTHER_KINDS = ("npo", "university", "chamber", "business")
 
 class EngagementForm(FlaskForm):
     organization = StringField(
-        _l("Organization"), validators=[InputRequired(), Length(max=200)], filters=[strip],
+        _l("Organization"), validators=[InputRequired(), max_length(limits.ORGANIZATION_NAME)], filters=[strip],
         description=_l("A municipality or prefecture: its name (e.g. 長野県塩尻市) or code. "
                        "Another organization: its name, with its kind and prefecture below."))
     org_kind = SelectField(_l("Kind of organization"), default="local")
     org_prefecture = SelectField(_l("Prefecture (other organizations)"), validators=[Optional()])
-    title = StringField(_l("Project title"), validators=[InputRequired(), Length(max=200)], filters=[strip])
+    title = StringField(_l("Project title"), validators=[InputRequired(), max_length(limits.TITLE)], filters=[strip])
     stages = MultiCheckboxField(_l("Stages"), validators=[Optional()])
     fields_ = MultiCheckboxField(_l("Fields"), validators=[Optional()], name="fields")
-    role = StringField(_l("Your role"), validators=[Length(max=200)], filters=[strip],
+    role = StringField(_l("Your role"), validators=[max_length(limits.ROLE)], filters=[strip],
                        description=_l("e.g. CIO補佐官, project manager, facilitator of the residents' workshop."))
-    contribution = TextAreaField(_l("What you did and contributed"), validators=[Length(max=4000)],
+    contribution = TextAreaField(_l("What you did and contributed"), validators=[max_length(limits.CONTRIBUTION)],
                                  filters=[strip])
-    outcome = TextAreaField(_l("Outcome"), validators=[Length(max=4000)], filters=[strip],
+    outcome = TextAreaField(_l("Outcome"), validators=[max_length(limits.OUTCOME)], filters=[strip],
                             description=_l("What changed: services launched, users, hours saved, ..."))
-    start = DateField(_l("Start"), validators=[InputRequired()])
-    end = DateField(_l("End"), validators=[Optional()], description=_l("Leave empty while it runs."))
+    start = DateField(_l("Start"), validators=[InputRequired(), DateWithin()])
+    end = DateField(_l("End"), validators=[Optional(), DateWithin()], description=_l("Leave empty while it runs."))
     hours_per_month = IntegerField(_l("Hours per month"),
-                                   validators=[InputRequired(), NumberRange(0, MAX_HOURS_PER_MONTH)])
+                                   validators=[InputRequired(), within(limits.HOURS_PER_MONTH)])
     status = RadioField(_l("Status"), validators=[InputRequired()], default="completed",
                         choices=options([("active", _l("Running")), ("completed", _l("Completed"))]))
 

@@ -6,14 +6,14 @@ from flask_wtf import FlaskForm
 from wtforms import (BooleanField, DateField, FieldList, Form, FormField, HiddenField, IntegerField,
                      SelectField, StringField, SubmitField, TextAreaField)
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.validators import DataRequired, InputRequired, Optional, ValidationError
 
-from hub.forms import MultiCheckboxField
+from hub import limits
+from hub.forms import DateWithin, MultiCheckboxField, max_length, within
 from hub.gazetteer import load_gazetteer
-from hub.models.people import MAX_HOURS_PER_MONTH
 from matching import SIGNALS
 
-LEVEL_CHOICES = [SelectChoice(n, str(n)) for n in (1, 2, 3, 4)]
+LEVEL_CHOICES = [SelectChoice(n, str(n)) for n in range(limits.REQUIRED_LEVEL.low, limits.REQUIRED_LEVEL.high + 1)]
 BLANK_SKILL_ROWS = 3  # empty rows offered after the filled ones, so skills can be added without JavaScript
 
 
@@ -29,9 +29,9 @@ class SkillRowForm(Form):
 class NeedForm(FlaskForm):
     """Create or edit a need; the "suggest" button re-renders it with skills from the stages and the text."""
 
-    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
+    title = StringField(_l("Title"), validators=[DataRequired(), max_length(limits.TITLE)])
     description = TextAreaField(
-        _l("Description"), validators=[Optional(), Length(max=5000)],
+        _l("Description"), validators=[Optional(), max_length(limits.DESCRIPTION)],
         description=_l("What the project is about and what the expert will do. The matcher reads this text."))
     stages = MultiCheckboxField(_l("Stages of the project"), validators=[DataRequired()])
     talent_type = SelectField(_l("Talent type"), default="")
@@ -40,11 +40,11 @@ class NeedForm(FlaskForm):
     work_style = SelectField(_l("Work style"), validators=[DataRequired()])
     location_lg_code = SelectField(_l("Location"), validators=[DataRequired()])
     hours_per_month = IntegerField(_l("Hours per month"),
-                                   validators=[InputRequired(), NumberRange(min=1, max=MAX_HOURS_PER_MONTH)])
-    start = DateField(_l("Start"), validators=[InputRequired()])
-    end = DateField(_l("End"), validators=[Optional()], description=_l("Leave empty when open-ended."))
+                                   validators=[InputRequired(), within(limits.COMMITTED_HOURS)])
+    start = DateField(_l("Start"), validators=[InputRequired(), DateWithin()])
+    end = DateField(_l("End"), validators=[Optional(), DateWithin()], description=_l("Leave empty when open-ended."))
     budget_unit = SelectField(_l("Budget unit"), default="")
-    budget_max = IntegerField(_l("Maximum budget (yen)"), validators=[Optional(), NumberRange(min=0)])
+    budget_max = IntegerField(_l("Maximum budget (yen)"), validators=[Optional(), within(limits.MONEY)])
     engagement_form = SelectField(_l("Engagement form"), validators=[DataRequired()])
     suggest = SubmitField(_l("Suggest skills from the stages and the description"))
     save = SubmitField(_l("Save"))
@@ -95,15 +95,15 @@ class FilterForm(Form):
     prefecture = SelectField(_l("Home prefecture"), default="", validators=[Optional()])
     work_style = SelectField(_l("Work style to rank for"), default="", validators=[Optional()])
     min_hours = IntegerField(_l("Minimum remaining hours per month"),
-                             validators=[Optional(), NumberRange(min=0, max=MAX_HOURS_PER_MONTH)])
+                             validators=[Optional(), within(limits.HOURS_PER_MONTH)])
     within_budget = BooleanField(_l("Fee within budget (unknown fees stay)"))
     scheme = SelectField(_l("Scheme"), default="", validators=[Optional()])
-    show = IntegerField(default=10, validators=[Optional(), NumberRange(min=1, max=200)])
+    show = IntegerField(default=10, validators=[Optional(), within(limits.CANDIDATES_SHOWN)])
 
 
 # One slider per signal, 0-100; added here so the names stay tied to the matcher's signal list.
 for _signal in SIGNALS:
-    setattr(FilterForm, f"w_{_signal}", IntegerField(validators=[Optional(), NumberRange(min=0, max=100)]))
+    setattr(FilterForm, f"w_{_signal}", IntegerField(validators=[Optional(), within(limits.SIGNAL_WEIGHT_PERCENT)]))
 
 
 class WeightsForm(FlaskForm):
@@ -114,7 +114,8 @@ class WeightsForm(FlaskForm):
 
 
 for _signal in SIGNALS:
-    setattr(WeightsForm, f"w_{_signal}", IntegerField(validators=[InputRequired(), NumberRange(min=0, max=100)]))
+    setattr(WeightsForm, f"w_{_signal}",
+            IntegerField(validators=[InputRequired(), within(limits.SIGNAL_WEIGHT_PERCENT)]))
 
 
 class ShortlistForm(FlaskForm):
@@ -123,17 +124,17 @@ class ShortlistForm(FlaskForm):
 
 
 class ContactForm(FlaskForm):
-    message = TextAreaField(_l("Message to the expert (optional)"), validators=[Optional(), Length(max=2000)])
+    message = TextAreaField(_l("Message to the expert (optional)"), validators=[Optional(), max_length(limits.MESSAGE)])
     submit = SubmitField(_l("Send contact request"))
 
 
 class StartEngagementForm(FlaskForm):
-    role = StringField(_l("Role"), validators=[DataRequired(), Length(max=200)],
+    role = StringField(_l("Role"), validators=[DataRequired(), max_length(limits.ROLE)],
                        description=_l("The concrete role, e.g. \"Project manager of the on-demand bus pilot\"."))
-    start = DateField(_l("Start"), validators=[InputRequired()])
-    end = DateField(_l("Planned end"), validators=[Optional()])
+    start = DateField(_l("Start"), validators=[InputRequired(), DateWithin()])
+    end = DateField(_l("Planned end"), validators=[Optional(), DateWithin()])
     hours_per_month = IntegerField(_l("Hours per month"),
-                                   validators=[InputRequired(), NumberRange(min=1, max=MAX_HOURS_PER_MONTH)])
+                                   validators=[InputRequired(), within(limits.COMMITTED_HOURS)])
     submit = SubmitField(_l("Start engagement"))
 
     def validate_end(self, field: DateField) -> None:
@@ -142,10 +143,10 @@ class StartEngagementForm(FlaskForm):
 
 
 class CompleteEngagementForm(FlaskForm):
-    end = DateField(_l("End date"), validators=[InputRequired()])
-    contribution = TextAreaField(_l("Contribution"), validators=[Optional(), Length(max=5000)],
+    end = DateField(_l("End date"), validators=[InputRequired(), DateWithin()])
+    contribution = TextAreaField(_l("Contribution"), validators=[Optional(), max_length(limits.CONTRIBUTION)],
                                  description=_l("What the expert concretely contributed."))
-    outcome = TextAreaField(_l("Outcome"), validators=[Optional(), Length(max=5000)])
+    outcome = TextAreaField(_l("Outcome"), validators=[Optional(), max_length(limits.OUTCOME)])
     submit = SubmitField(_l("Complete engagement"))
 
 

@@ -4,13 +4,13 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import IntegerField, SelectField, StringField
-from wtforms.validators import Length, NumberRange, Optional
+from wtforms.validators import Optional
 
 from wtforms.fields.choices import SelectChoice
 
-from hub.forms import choices, locale, options, strip, taxonomy
+from hub import limits
+from hub.forms import choices, locale, max_length, options, strip, taxonomy, within
 from hub.forms.experts import prefecture_choices
-from hub.models.people import MAX_HOURS_PER_MONTH
 
 SKILL_ROWS = 3
 
@@ -19,11 +19,11 @@ class SearchForm(FlaskForm):
     class Meta:
         csrf = False
 
-    q = StringField(_l("Words"), validators=[Optional(), Length(max=200)], filters=[strip],
+    q = StringField(_l("Words"), validators=[Optional(), max_length(limits.SEARCH_WORDS)], filters=[strip],
                     description=_l("Searches names, profiles and past engagements; every word must appear."))
     prefecture = SelectField(_l("Home prefecture"), validators=[Optional()])
     min_hours = IntegerField(_l("Remaining hours per month, at least"),
-                             validators=[Optional(), NumberRange(0, MAX_HOURS_PER_MONTH)])
+                             validators=[Optional(), within(limits.HOURS_PER_MONTH)])
     talent_type = SelectField(_l("Talent type"), validators=[Optional()])
     work_style = SelectField(_l("Can work"), validators=[Optional()])
     scheme = SelectField(_l("Scheme"), validators=[Optional()])

@@ -6,7 +6,9 @@ from datetime import date, datetime
 from sqlalchemy import (Boolean, CheckConstraint, Date, DateTime, ForeignKey, SmallInteger, String, Text)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from hub import limits
 from hub.db import Base, utcnow
+from hub.limits import length_check
 
 DISPATCH_PURPOSES = ("seminar", "project_formation", "follow_up")
 DISPATCH_STATES = ("submitted", "under_review", "approved", "assigned", "scheduled", "done", "reported",
@@ -22,12 +24,15 @@ class DispatchRequest(Base):
         CheckConstraint("days BETWEEN 0 AND 3", name="days"),
         CheckConstraint("online_hours BETWEEN 0 AND 10", name="online_hours"),
         CheckConstraint("wanted_until IS NULL OR wanted_until >= wanted_from", name="wanted_period"),
+        length_check("description", limits.DESCRIPTION),
+        length_check("report", limits.DESCRIPTION),
+        length_check("follow_up", limits.DESCRIPTION),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     requester_id: Mapped[int] = mapped_column(ForeignKey("organization.id"), index=True)
     bureau_id: Mapped[str] = mapped_column(String(16), index=True)
-    theme: Mapped[str] = mapped_column(String(200))
+    theme: Mapped[str] = mapped_column(String(limits.TITLE))
     purpose: Mapped[str] = mapped_column(String(20))
     stage_id: Mapped[str] = mapped_column(String(40))
     description: Mapped[str] = mapped_column(Text, default="")
@@ -61,6 +66,7 @@ class DispatchAssignment(Base):
     """An adviser assigned to a dispatch; team dispatch means several rows."""
 
     __tablename__ = "dispatch_assignment"
+    __table_args__ = (length_check("note", limits.COMMENT),)
     dispatch_id: Mapped[int] = mapped_column(ForeignKey("dispatch_request.id", ondelete="CASCADE"),
                                              primary_key=True)
     expert_id: Mapped[int] = mapped_column(ForeignKey("expert_profile.id", ondelete="CASCADE"), primary_key=True)

@@ -7,8 +7,9 @@ from sqlalchemy import (Boolean, CheckConstraint, Date, DateTime, Float, Foreign
                         Text, text)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from hub import limits
 from hub.db import Base, utcnow
-from hub.models.people import MAX_HOURS_PER_MONTH
+from hub.limits import length_check, range_check
 
 ENGAGEMENT_STATUSES = ("proposed", "active", "completed", "cancelled")
 ENGAGEMENT_SOURCES = ("need", "dispatch", "import")
@@ -20,12 +21,14 @@ class Engagement(Base):
     __table_args__ = (
         CheckConstraint(f"status IN {ENGAGEMENT_STATUSES!r}", name="status"),
         CheckConstraint(f"source IN {ENGAGEMENT_SOURCES!r}", name="source"),
-        CheckConstraint(f"hours_per_month BETWEEN 0 AND {MAX_HOURS_PER_MONTH}", name="hours_per_month"),
+        range_check("hours_per_month", limits.HOURS_PER_MONTH),
         CheckConstraint("end_date IS NULL OR end_date >= start_date", name="period"),
         CheckConstraint("status != 'completed' OR end_date IS NOT NULL", name="completed_has_end"),
         # At most one running engagement per shortlist entry, however many officers click at once.
         Index("uq_engagement_open_per_shortlist_entry", "shortlist_entry_id", unique=True,
               postgresql_where=text(OPEN_PER_ENTRY), sqlite_where=text(OPEN_PER_ENTRY)),
+        length_check("contribution", limits.CONTRIBUTION),
+        length_check("outcome", limits.OUTCOME),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -36,8 +39,8 @@ class Engagement(Base):
     # The shortlist entry an engagement from a need was started from (NULL for dispatches and imports).
     shortlist_entry_id: Mapped[int | None] = mapped_column(ForeignKey("shortlist_entry.id", ondelete="SET NULL"))
     source: Mapped[str] = mapped_column(String(8))
-    title: Mapped[str] = mapped_column(String(200))
-    role: Mapped[str] = mapped_column(String(200), default="")
+    title: Mapped[str] = mapped_column(String(limits.TITLE))
+    role: Mapped[str] = mapped_column(String(limits.ROLE), default="")
     contribution: Mapped[str] = mapped_column(Text, default="")
     outcome: Mapped[str | None] = mapped_column(Text)
     start_date: Mapped[date] = mapped_column(Date)
@@ -77,7 +80,7 @@ class Evaluation(Base):
     """The organization's evaluation after an engagement; it feeds past results and verified skills."""
 
     __tablename__ = "evaluation"
-    __table_args__ = (CheckConstraint("overall BETWEEN 1 AND 5", name="overall"),)
+    __table_args__ = (range_check("overall", limits.RATING), length_check("comment", limits.COMMENT))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     engagement_id: Mapped[int] = mapped_column(ForeignKey("engagement.id", ondelete="CASCADE"), unique=True)
@@ -93,7 +96,7 @@ class Evaluation(Base):
 
 class EvaluationSkill(Base):
     __tablename__ = "evaluation_skill"
-    __table_args__ = (CheckConstraint("rating BETWEEN 1 AND 5", name="rating"),)
+    __table_args__ = (range_check("rating", limits.RATING),)
     evaluation_id: Mapped[int] = mapped_column(ForeignKey("evaluation.id", ondelete="CASCADE"), primary_key=True)
     skill_id: Mapped[str] = mapped_column(String(40), primary_key=True)
     rating: Mapped[int] = mapped_column(SmallInteger)

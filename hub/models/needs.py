@@ -7,8 +7,9 @@ from sqlalchemy import (Boolean, CheckConstraint, Date, DateTime, Float, Foreign
                         String, Text, UniqueConstraint)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from hub import limits
 from hub.db import Base, utcnow
-from hub.models.people import MAX_HOURS_PER_MONTH
+from hub.limits import length_check, range_check
 from skill_taxonomy import ENGAGEMENT_FORMS, FEE_UNITS, TALENT_TYPES, WORK_STYLES  # noqa: F401
 
 NEED_STATUSES = ("draft", "open", "filled", "closed")
@@ -22,18 +23,19 @@ class Need(Base):
         CheckConstraint(f"work_style IN {WORK_STYLES!r}", name="work_style"),
         CheckConstraint(f"engagement_form IN {ENGAGEMENT_FORMS!r}", name="engagement_form"),
         CheckConstraint(f"status IN {NEED_STATUSES!r}", name="status"),
-        CheckConstraint(f"hours_per_month BETWEEN 0 AND {MAX_HOURS_PER_MONTH}", name="hours_per_month"),
+        range_check("hours_per_month", limits.HOURS_PER_MONTH),
         CheckConstraint("end_date IS NULL OR end_date >= start_date", name="period"),
         CheckConstraint(f"budget_unit IS NULL OR budget_unit IN {FEE_UNITS!r}", name="budget_unit"),
-        CheckConstraint("budget_max IS NULL OR budget_max >= 0", name="budget_max"),
+        range_check("budget_max", limits.MONEY, nullable=True),
         CheckConstraint("(budget_unit IS NULL) = (budget_max IS NULL)", name="budget_complete"),
         CheckConstraint("length(location_lg_code) = 6", name="location_lg_code_length"),
+        length_check("description", limits.DESCRIPTION),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    external_id: Mapped[str] = mapped_column(String(64), unique=True)
+    external_id: Mapped[str] = mapped_column(String(limits.EXTERNAL_ID), unique=True)
     organization_id: Mapped[int] = mapped_column(ForeignKey("organization.id"), index=True)
-    title: Mapped[str] = mapped_column(String(200))
+    title: Mapped[str] = mapped_column(String(limits.TITLE))
     description: Mapped[str] = mapped_column(Text, default="")
     # NULL means "from the stages": the leading type of the need's stages.
     talent_type: Mapped[str | None] = mapped_column(String(2))
@@ -87,8 +89,9 @@ class NeedSkill(Base):
 
     __tablename__ = "need_skill"
     __table_args__ = (
-        CheckConstraint("min_level BETWEEN 1 AND 4", name="min_level"),
-        CheckConstraint("weight > 0 AND weight <= 10", name="weight"),
+        range_check("min_level", limits.REQUIRED_LEVEL),
+        CheckConstraint(f"weight > {limits.SKILL_WEIGHT.low:g} AND weight <= {limits.SKILL_WEIGHT.high:g}",
+                        name="weight", info={"limit": ("range", "weight", limits.SKILL_WEIGHT)}),
     )
     need_id: Mapped[int] = mapped_column(ForeignKey("need.id", ondelete="CASCADE"), primary_key=True)
     skill_id: Mapped[str] = mapped_column(String(40), primary_key=True)
@@ -110,6 +113,7 @@ class ShortlistEntry(Base):
     __table_args__ = (
         UniqueConstraint("need_id", "expert_id"),
         CheckConstraint(f"state IN {SHORTLIST_STATES!r}", name="state"),
+        length_check("message", limits.MESSAGE),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

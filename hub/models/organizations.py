@@ -6,6 +6,7 @@ from datetime import datetime
 from sqlalchemy import CheckConstraint, DateTime, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from hub import limits
 from hub.db import Base, utcnow
 from skill_taxonomy import ORGANIZATION_KINDS  # noqa: F401
 
@@ -20,9 +21,9 @@ class Organization(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     # Code staff quote when they sign up: the lg_code for local governments, a hub code otherwise.
-    code: Mapped[str] = mapped_column(String(32), unique=True)
+    code: Mapped[str] = mapped_column(String(limits.ORGANIZATION_CODE), unique=True)
     kind: Mapped[str] = mapped_column(String(16))
-    name: Mapped[str] = mapped_column(String(200))
+    name: Mapped[str] = mapped_column(String(limits.ORGANIZATION_NAME))
     lg_code: Mapped[str | None] = mapped_column(String(6), unique=True)
     prefecture_code: Mapped[str] = mapped_column(String(2), index=True)
     # Derived from the prefecture when saved (services/organizations.py); stored for regional queries.

@@ -7,14 +7,16 @@ from sqlalchemy import (Boolean, CheckConstraint, Date, DateTime, ForeignKey, In
                         String, Text)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from hub import limits
 from hub.db import Base, utcnow
+from hub.limits import length_check, range_check
 from skill_taxonomy import FEE_UNITS, SCHEMES, TALENT_TYPES  # noqa: F401  (the vocabularies live with the taxonomy)
 
 ROLES = ("expert", "org_staff", "bureau_staff", "admin")
 SKILL_SOURCES = ("self", "verified", "rated")
 EXPERT_STATUSES = ("active", "paused", "retired")
 VISIBILITIES = ("public", "staff")
-MAX_HOURS_PER_MONTH = 744  # 31 days x 24 hours
+MAX_HOURS_PER_MONTH = limits.HOURS_PER_MONTH.high  # kept for the modules that import it from here
 
 
 class User(Base):
@@ -25,9 +27,9 @@ class User(Base):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    email: Mapped[str] = mapped_column(String(254), unique=True)
+    email: Mapped[str] = mapped_column(String(limits.EMAIL), unique=True)
     password_hash: Mapped[str] = mapped_column(String(255))
-    display_name: Mapped[str] = mapped_column(String(100))
+    display_name: Mapped[str] = mapped_column(String(limits.NAME))
     role: Mapped[str] = mapped_column(String(16))
     organization_id: Mapped[int | None] = mapped_column(ForeignKey("organization.id"), index=True)
     locale: Mapped[str | None] = mapped_column(String(5))
@@ -56,24 +58,25 @@ class ExpertProfile(Base):
     __tablename__ = "expert_profile"
     __table_args__ = (
         CheckConstraint(f"talent_type IN {TALENT_TYPES!r}", name="talent_type"),
-        CheckConstraint(f"hours_per_month BETWEEN 0 AND {MAX_HOURS_PER_MONTH}", name="hours_per_month"),
-        CheckConstraint("max_travel_km IS NULL OR max_travel_km >= 0", name="max_travel_km"),
+        range_check("hours_per_month", limits.HOURS_PER_MONTH),
+        range_check("max_travel_km", limits.TRAVEL_KM, nullable=True),
         CheckConstraint("available_until IS NULL OR available_from IS NULL OR available_until >= available_from",
                         name="available_period"),
         CheckConstraint(f"fee_unit IS NULL OR fee_unit IN {FEE_UNITS!r}", name="fee_unit"),
-        CheckConstraint("fee_amount IS NULL OR fee_amount >= 0", name="fee_amount"),
+        range_check("fee_amount", limits.MONEY, nullable=True),
         CheckConstraint("(fee_unit IS NULL) = (fee_amount IS NULL)", name="fee_complete"),
         CheckConstraint(f"status IN {EXPERT_STATUSES!r}", name="status"),
         CheckConstraint(f"visibility IN {VISIBILITIES!r}", name="visibility"),
         CheckConstraint("home_lg_code IS NULL OR length(home_lg_code) = 6", name="home_lg_code_length"),
+        length_check("bio", limits.BIO),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    external_id: Mapped[str] = mapped_column(String(64), unique=True)
+    external_id: Mapped[str] = mapped_column(String(limits.EXTERNAL_ID), unique=True)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), unique=True)
-    name: Mapped[str] = mapped_column(String(100))
-    email: Mapped[str | None] = mapped_column(String(254))
-    phone: Mapped[str | None] = mapped_column(String(32))
+    name: Mapped[str] = mapped_column(String(limits.NAME))
+    email: Mapped[str | None] = mapped_column(String(limits.EMAIL))
+    phone: Mapped[str | None] = mapped_column(String(limits.PHONE))
     talent_type: Mapped[str] = mapped_column(String(2))
     bio: Mapped[str] = mapped_column(Text, default="")
     home_lg_code: Mapped[str | None] = mapped_column(String(6), index=True)
@@ -134,9 +137,9 @@ class ExpertSkill(Base):
 
     __tablename__ = "expert_skill"
     __table_args__ = (
-        CheckConstraint("level BETWEEN 0 AND 4", name="level"),
+        range_check("level", limits.SKILL_LEVEL),
         CheckConstraint(f"source IN {SKILL_SOURCES!r}", name="source"),
-        CheckConstraint("rating_mean IS NULL OR rating_mean BETWEEN 1 AND 5", name="rating_mean"),
+        range_check("rating_mean", limits.RATING, nullable=True),
         CheckConstraint("rating_count >= 0", name="rating_count"),
     )
 

@@ -22,13 +22,14 @@ from typing import IO, Any
 from sqlalchemy import Connection, bindparam, delete, insert, select, update
 from sqlalchemy.orm import Session, selectinload
 
+from hub import limits
 from hub.gazetteer import Gazetteer, load_gazetteer
 from hub.db import utcnow
 from hub.models import (Engagement, EngagementField, EngagementStage, Evaluation, ExpertField, ExpertProfile,
                         ExpertRole, ExpertScheme, ExpertSkill, ExpertStage, ExpertTravelPrefecture, Need,
                         Organization, User)
 from hub.models.needs import ENGAGEMENT_FORMS, NEED_STATUSES, WORK_STYLES
-from hub.models.people import FEE_UNITS, MAX_HOURS_PER_MONTH, SCHEMES, TALENT_TYPES
+from hub.models.people import FEE_UNITS, SCHEMES, TALENT_TYPES
 from hub.services import audit
 from hub.services.experts import EngagementData, ExpertData, engagement_columns, expert_columns
 from hub.services.needs import NeedData, apply_need
@@ -37,12 +38,15 @@ from skill_taxonomy import Taxonomy
 
 log = logging.getLogger(__name__)
 
-# Text limits: the model's column sizes, and for Text columns a limit of our own (docs/interchange.md).
-TEXT_LIMITS = {"external_id": 64, "name": 100, "email": 254, "bio": 4000, "title": 200, "role": 200,
-               "contribution": 4000, "description": 8000}
-MAX_TRAVEL_KM = 5000  # farther than Japan is long: a typo, not a reach
-MAX_AMOUNT = 2_147_483_647  # Integer columns
-MAX_SKILL_WEIGHT = 10.0
+# Every limit is declared once in hub.limits (the models, forms and API read the same declarations).
+TEXT_LIMITS = {"external_id": limits.EXTERNAL_ID, "name": limits.NAME, "email": limits.EMAIL, "bio": limits.BIO,
+               "title": limits.TITLE, "role": limits.ROLE, "contribution": limits.CONTRIBUTION,
+               "description": limits.DESCRIPTION, "phone": limits.PHONE, "outcome": limits.OUTCOME,
+               "comment": limits.COMMENT, "message": limits.MESSAGE, "organization_name": limits.ORGANIZATION_NAME}
+MAX_HOURS_PER_MONTH = limits.HOURS_PER_MONTH.high
+MAX_TRAVEL_KM = limits.TRAVEL_KM.high
+MAX_AMOUNT = limits.MONEY.high
+MAX_SKILL_WEIGHT = limits.SKILL_WEIGHT.high
 
 EXPERT_KEYS = ("external_id", "name", "email", "talent_type", "roles", "skills", "bio", "fields", "stages_led",
                "home_lg_code", "work_styles", "max_travel_km", "travel_prefectures", "hours_per_month",
@@ -314,10 +318,14 @@ class _Checker:
         try:
             if not _DATE_RE.fullmatch(value):
                 raise ValueError
-            return date.fromisoformat(value)
+            day = date.fromisoformat(value)
         except ValueError:
             self.error(path, f"{value!r} is not a date YYYY-MM-DD")
             return None
+        if day not in limits.DATES:
+            self.error(path, f"{value} is out of range {limits.DATES.low}–{limits.DATES.high}")
+            return None
+        return day
 
     def mapping(self, value: object, path: str, *, nullable: bool = False) -> dict | None:
         if value is None and nullable:
@@ -338,7 +346,7 @@ class _Checker:
         for skill_id, level in value.items():
             if skill_id not in self.taxonomy.items:
                 self.error(f"{path}.{skill_id}", "unknown skill id")
-            elif (level := self.integer(level, f"{path}.{skill_id}", low, 4)) is not None:
+            elif (level := self.integer(level, f"{path}.{skill_id}", low, limits.SKILL_LEVEL.high)) is not None:
                 levels[skill_id] = level
         return levels
 
@@ -358,7 +366,7 @@ def _check_expert(c: _Checker, obj: dict) -> ExpertData | None:
         c.error("email", f"{email!r} is not an email address")
     data = ExpertData(external_id=external_id or "", name=name or "", talent_type=talent_type or "", email=email)
     data.roles = c.id_list(obj.get("roles", []), "roles", t.roles, "role id")
-    data.skills = c.skill_levels(obj.get("skills", {}), "skills", 0)
+    data.skills = c.skill_levels(obj.get("skills", {}), "skills", limits.SKILL_LEVEL.low)
     data.bio = c.text(obj.get("bio", ""), "bio", "bio") or ""
     data.fields = c.id_list(obj.get("fields", []), "fields", t.fields, "field id")
     data.stages_led = c.id_list(obj.get("stages_led", []), "stages_led", t.stages, "stage id")
@@ -410,7 +418,7 @@ def _check_engagement(c: _Checker, obj: object, path: str) -> EngagementData | N
         if "status" in obj else None
     rating = obj.get("rating")
     if rating is not None:
-        rating = c.number(rating, f"{path}.rating", 1, 5)
+        rating = c.number(rating, f"{path}.rating", limits.RATING.low, limits.RATING.high)
     would_rehire = c.boolean(obj.get("would_rehire"), f"{path}.would_rehire", nullable=True)
     if status == "completed" and obj.get("end") is None:
         c.error(f"{path}.end", "a completed engagement needs an end date")
@@ -718,7 +726,7 @@ def _check_need_skills(c: _Checker, value: object, path: str, weights: dict[str,
             if "level" not in spec:
                 continue
             spec, where = spec["level"], f"{where}.level"
-        if (level := c.integer(spec, where, 1, 4)) is not None:
+        if (level := c.integer(spec, where, limits.REQUIRED_LEVEL.low, limits.REQUIRED_LEVEL.high)) is not None:
             levels[skill_id] = level
     return levels
 

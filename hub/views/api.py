@@ -11,22 +11,22 @@ from flask_login import current_user
 from sqlalchemy import select
 from werkzeug.exceptions import HTTPException
 
-from hub import permissions
+from hub import limits, permissions
 from hub.db import get_session, parse_row_id
 from hub.models import Need
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
-MAX_TOP = 1000
 
 
 def parse_top(raw: str | None) -> tuple[int | None, list[str]]:
-    """Return (top, errors) for the `top` parameter: a whole number from 1 to MAX_TOP, default 10."""
+    """Return (top, errors) for the `top` parameter: a whole number within limits.API_TOP, default 10."""
     if raw is None or raw.strip() == "":
         return 10, []
     raw = raw.strip()
-    if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= MAX_TOP:
-        return None, [_("Must be a whole number from 1 to %(max)d.", max=MAX_TOP)]
+    if not (raw.isascii() and raw.isdigit()) or int(raw) not in limits.API_TOP:
+        return None, [_("Must be a whole number from %(min)d to %(max)d.", min=limits.API_TOP.low,
+                        max=limits.API_TOP.high)]
     return int(raw), []
 
 

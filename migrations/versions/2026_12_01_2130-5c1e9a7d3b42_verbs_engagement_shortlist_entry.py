@@ -1,7 +1,7 @@
 """verbs: an engagement remembers its shortlist entry; at most one running engagement per entry
 
 Revision ID: 5c1e9a7d3b42
-Revises: f11e4b0cbe5d
+Revises: 3c7a1d5e9b20
 Create Date: 2026-12-01 21:30:00
 
 Existing engagements from needs are linked to the entry of the same need and expert. Where the old race left
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 
 revision: str = '5c1e9a7d3b42'
-down_revision: Union[str, Sequence[str], None] = 'f11e4b0cbe5d'
+down_revision: Union[str, Sequence[str], None] = '3c7a1d5e9b20'
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 
