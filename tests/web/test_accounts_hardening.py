@@ -492,3 +492,58 @@ def test_send_again_is_limited_per_account(limited_app):
     codes = [client.post("/account/verify/send", data={"csrf_token": token}).status_code for _ in range(4)]
     assert codes == [302, 302, 302, 429]
     assert len(_outbox(limited_app)) == 3
+
+
+# --- the sign-up race, for real (PostgreSQL: concurrent transactions) ----------------------------------------
+@pytest.mark.skipif(not TEST_DATABASE_URL.startswith("postgresql"), reason="concurrent transactions: PostgreSQL")
+def test_two_concurrent_signups_with_one_email_both_get_the_normal_answer(engine, monkeypatch, caplog):
+    """Both sign-ups pass the "is it taken?" check before either inserts (a barrier makes sure); the second
+    INSERT waits on the unique e-mail until the first commits, then fails: it must answer like the first."""
+    import threading
+
+    from sqlalchemy import delete, select
+
+    from hub.models import AuditEvent, ExpertProfile, User
+
+    app = create_app({"TESTING": True, "SECRET_KEY": "test", "DATABASE_URL": TEST_DATABASE_URL,
+                      "EMBEDDING_BACKEND": "tfidf", "AUTO_MIGRATE": False, "MAIL_SERVER": None,
+                      "SERVER_NAME": "hub.test", "PUBLIC_URL": "http://hub.test", "RATELIMIT_ENABLED": False,
+                      "WTF_CSRF_ENABLED": False})
+    email = f"race-{uuid.uuid4().hex[:8]}@example.jp"
+    barrier = threading.Barrier(2, timeout=20)
+    real_find_user = accounts.find_user
+
+    def find_then_wait(session, address):
+        found = real_find_user(session, address)
+        barrier.wait()
+        return found
+
+    monkeypatch.setattr(accounts, "find_user", find_then_wait)
+    answers: list = []
+    caplog.set_level("INFO")
+
+    def sign_up() -> None:
+        response = app.test_client().post("/account/signup/expert", data={**EXPERT_FORM, "email": email})
+        answers.append((response.status_code, response.headers.get("Location")))
+
+    threads = [threading.Thread(target=sign_up) for _ in range(2)]
+    try:
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=60)
+        assert answers == [(302, "/account/signup/sent")] * 2
+        assert "lost a race" in caplog.text  # the IntegrityError really happened, and was answered
+        with app.extensions["hub.sessionmaker"]() as session:
+            users = session.scalars(select(User).where(User.email == email)).all()
+            assert len(users) == 1
+    finally:
+        with app.extensions["hub.sessionmaker"]() as session:
+            for user in session.scalars(select(User).where(User.email == email)):
+                session.execute(delete(AuditEvent).where(AuditEvent.user_id == user.id))
+                for expert in session.scalars(select(ExpertProfile).where(ExpertProfile.user_id == user.id)):
+                    session.delete(expert)
+                session.flush()
+                session.delete(user)
+            session.commit()
+        app.extensions["hub.engine"].dispose()
