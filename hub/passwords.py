@@ -2,8 +2,9 @@
 
 A password needs PASSWORD_MIN characters, must not be the account's e-mail, and must not be one of the most
 common passwords. hub/data/common-passwords.txt holds the 8,354 entries of 8 or more characters of Django's
-common-passwords list (django/contrib/auth/common-passwords.txt.gz, Django 5.2.19, BSD licence; 20,000
-passwords from leaked lists, most common first, lowercased). Shorter ones already fail the length rule.
+common-passwords list (django/contrib/auth/common-passwords.txt.gz in Django 5.2.19, from PyPI; copyright
+Django Software Foundation and individual contributors, BSD-3-Clause; compiled by Royce Williams from leaked
+lists, most common first, lowercased). Shorter ones already fail the length rule.
 """
 from __future__ import annotations
 

@@ -50,7 +50,8 @@ def submitted_email() -> str:
 
 
 def signed_in_account() -> str:
-    return f"user:{current_user.get_id() if current_user.is_authenticated else request.remote_addr}"
+    """Key a limit by the signed-in account (its row id: the limit outlives a password change)."""
+    return f"user:{current_user.id if current_user.is_authenticated else request.remote_addr}"
 
 
 def default_trusted_hosts(public_url: str) -> list[str]:

@@ -77,5 +77,5 @@ class ChangePasswordForm(ResetPasswordForm):
     password, confirm = _password_fields(_l("New password"))  # the same rules as at sign-up
 
 
-class ResendVerificationForm(FlaskForm):
-    """Only the CSRF token: the account is the signed-in one."""
+class ButtonForm(FlaskForm):
+    """A form that is only a button (send the link again, confirm the e-mail): its CSRF token."""

@@ -16,8 +16,8 @@ from sqlalchemy.exc import IntegrityError
 from hub import security
 from hub.db import get_session
 from hub.extensions import limiter, login_manager
-from hub.forms.auth import (ChangePasswordForm, ExpertSignupForm, LoginForm, ResendVerificationForm,
-                            ResetPasswordForm, ResetRequestForm, StaffSignupForm)
+from hub.forms.auth import (ButtonForm, ChangePasswordForm, ExpertSignupForm, LoginForm, ResetPasswordForm,
+                            ResetRequestForm, StaffSignupForm)
 from hub.mail import external_url, send_mail_or_log
 from hub.services import accounts
 
@@ -188,14 +188,14 @@ def signup_sent():
 def verify_pending():
     if current_user.is_verified:
         return redirect(home_for(current_user))
-    return render_template("auth/verify_pending.html", form=ResendVerificationForm())
+    return render_template("auth/verify_pending.html", form=ButtonForm())
 
 
 @bp.post("/verify/send")
 @login_required
 @limiter.limit(security.RESEND_PER_ACCOUNT, key_func=security.signed_in_account)
 def verify_send():
-    form = ResendVerificationForm()
+    form = ButtonForm()
     if not form.validate_on_submit():
         abort(400)
     if not current_user.is_verified:
@@ -213,7 +213,7 @@ def verify_email(token: str):
     if user is None:
         flash(_("This link has expired or is not valid. Log in to get a new one."), "error")
         return redirect(url_for("auth.verify_pending" if current_user.is_authenticated else "auth.login"))
-    form = ResendVerificationForm()
+    form = ButtonForm()
     if form.validate_on_submit():
         accounts.verify_email(db, user)
         db.commit()
