@@ -35,6 +35,8 @@ def create_app(config: dict | None = None) -> Flask:
         from hub import migrate
         migrate.ensure_current(app.extensions["hub.engine"])
     csrf.init_app(app)
+    from hub import security
+    security.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
     app.jinja_env.globals["get_locale"] = get_locale
     app.jinja_env.globals["format_list"] = format_list

@@ -14,9 +14,13 @@ from hub.models import User
 
 @login_manager.user_loader
 def load_user(user_id: str) -> User | None:
-    row_id = parse_row_id(user_id)
+    """Load the user a session or remember-me cookie names, if its auth version is still the current one."""
+    row_id, _, version = (user_id or "").partition(":")
+    row_id = parse_row_id(row_id)
     user = get_session().get(User, row_id) if row_id is not None else None
-    return user if user is not None and user.is_active else None
+    if user is None or not user.is_active or version != str(user.auth_version):
+        return None
+    return user
 
 
 def allowed_if(check: Callable[[User], bool]) -> Callable:

@@ -323,17 +323,15 @@ def match_command(need_external_id: str, top: int, as_json: bool) -> None:
 @with_appcontext
 def remind_availability_command() -> None:
     """Mail experts whose availability is older than AVAILABILITY_STALE_DAYS a one-click confirmation link."""
-    from flask import url_for
-
     from hub.db import get_session
+    from hub.mail import external_url
     from hub.services.accounts import remind_stale_experts
 
     app = current_app._get_current_object()
     session = get_session()
-    base_url = app.config["PUBLIC_URL"]
-    with app.test_request_context(base_url=base_url):
+    with app.test_request_context():  # for Flask-Babel; the links come from PUBLIC_URL
         sent = remind_stale_experts(
             session, app.config["SECRET_KEY"], int(app.config["AVAILABILITY_STALE_DAYS"]),
-            lambda token: url_for("experts.confirm_availability_link", token=token, _external=True))
+            lambda token: external_url("experts.confirm_availability_link", token=token))
     session.commit()
     click.echo(f"Reminded {sent} expert(s).", err=True)

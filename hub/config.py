@@ -28,6 +28,23 @@ DEFAULTS: dict = {
     "NOTIFY_TOP_N": 20,
     "SESSION_COOKIE_SAMESITE": "Lax",
     "SESSION_COOKIE_HTTPONLY": True,
+    # Accounts hardening. Cookies are Secure only when configured: the embedded default serves http://127.0.0.1.
+    "SESSION_COOKIE_SECURE": False,
+    "REMEMBER_COOKIE_SECURE": False,
+    "REMEMBER_COOKIE_HTTPONLY": True,
+    "REMEMBER_COOKIE_SAMESITE": "Lax",
+    # Hosts the app answers; None = the host of PUBLIC_URL plus localhost and 127.0.0.1 (others get 400).
+    "TRUSTED_HOSTS": None,
+    "FORCE_HTTPS": False,
+    "HSTS_SECONDS": 0,  # 0 = no Strict-Transport-Security header
+    # Request bodies: forms are small; a route that takes files may raise its own limit (request.max_content_length).
+    "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
+    "MAX_FORM_MEMORY_SIZE": 500_000,
+    "EMAIL_VERIFY_MAX_AGE": 3 * 24 * 3600,
+    # Flask-Limiter: in memory by default (one process); production sets redis://host:6379/N.
+    "RATELIMIT_ENABLED": True,
+    "RATELIMIT_STORAGE_URI": "memory://",
+    "RATELIMIT_HEADERS_ENABLED": True,
 }
 
 # Variables a deployment may set; names match the config keys.
@@ -44,9 +61,21 @@ FROM_ENV = (
     "MAIL_SENDER",
     "AVAILABILITY_STALE_DAYS",
     "NOTIFY_DAILY_CAP",
+    "PUBLIC_URL",
+    "TRUSTED_HOSTS",
+    "SESSION_COOKIE_SECURE",
+    "REMEMBER_COOKIE_SECURE",
+    "FORCE_HTTPS",
+    "HSTS_SECONDS",
+    "MAX_CONTENT_LENGTH",
+    "MAX_FORM_MEMORY_SIZE",
+    "RATELIMIT_ENABLED",
+    "RATELIMIT_STORAGE_URI",
 )
-_INTS = {"MAIL_PORT", "AVAILABILITY_STALE_DAYS", "NOTIFY_DAILY_CAP"}
-_BOOLS = {"MAIL_USE_TLS"}
+_INTS = {"MAIL_PORT", "AVAILABILITY_STALE_DAYS", "NOTIFY_DAILY_CAP", "HSTS_SECONDS", "MAX_CONTENT_LENGTH",
+         "MAX_FORM_MEMORY_SIZE"}
+_BOOLS = {"MAIL_USE_TLS", "SESSION_COOKIE_SECURE", "REMEMBER_COOKIE_SECURE", "FORCE_HTTPS", "RATELIMIT_ENABLED"}
+_LISTS = {"TRUSTED_HOSTS"}  # comma-separated
 
 
 def _coerce(key: str, value: str):
@@ -54,6 +83,8 @@ def _coerce(key: str, value: str):
         return int(value)
     if key in _BOOLS:
         return value.strip().lower() in {"1", "true", "yes", "on"}
+    if key in _LISTS:
+        return [item.strip() for item in value.split(",") if item.strip()]
     return value
 
 

@@ -64,6 +64,23 @@ def bare_error_page(title: str, detail: str) -> str:
             f"<body><h1>{escape(title)}</h1><p>{escape(detail)}</p><p><a href=\"/\">{home}</a></p></body></html>")
 
 
+# Request too large (MAX_CONTENT_LENGTH, MAX_FORM_MEMORY_SIZE) and rate limits (Flask-Limiter): always the
+# hub's own translated words; werkzeug's text and the limiter's "10 per 1 minute" are not for people.
+LIMIT_TITLES = {413: _l("The request is too large"), 429: _l("Too many attempts")}
+LIMIT_TEXTS = {
+    413: _l("What you sent is larger than the hub accepts. Shorten the text or send a smaller file."),
+    429: _l("You tried this too often in a short time. Wait a minute, then try again."),
+}
+
+
+def limit_error(exc: HTTPException):
+    """Answer 413 and 429 with a clear page, or JSON for the API (Flask-Limiter adds Retry-After afterwards)."""
+    message = str(LIMIT_TEXTS[exc.code])
+    if wants_json():
+        return {"error": exc.name, "message": message}, exc.code
+    return render_template("error.html", error=exc, title=LIMIT_TITLES[exc.code], detail=message), exc.code
+
+
 def init_app(app: Flask) -> None:
     from hub.services.errors import Refused
 
@@ -75,6 +92,9 @@ def init_app(app: Flask) -> None:
         if wants_json():
             return {"error": "Conflict", "message": str(exc.message), "reason": exc.reason}, exc.status
         return page(exc, exc.status, str(ERROR_TITLES[409]), str(exc.message))
+
+    app.register_error_handler(413, limit_error)
+    app.register_error_handler(429, limit_error)
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):

@@ -3,16 +3,37 @@
     send_mail("hanako@example.jp", subject, body)
 
 Tests (app.testing) also find every message in `app.extensions["hub.outbox"]`.
+Links in mail come from `external_url`, built from PUBLIC_URL: never from the request's Host header, which a
+client chooses.
 """
 from __future__ import annotations
 
 import logging
 import smtplib
 from email.message import EmailMessage
+from urllib.parse import urlsplit
 
 from flask import current_app
 
 log = logging.getLogger(__name__)
+
+
+def external_url(endpoint: str, **values) -> str:
+    """Return the absolute URL of `endpoint` under PUBLIC_URL (e.g. https://hub.example.jp/sub/...)."""
+    public = urlsplit(current_app.config["PUBLIC_URL"])
+    adapter = current_app.url_map.bind(public.netloc, script_name=public.path.rstrip("/") or "/",
+                                       url_scheme=public.scheme or "https")
+    return adapter.build(endpoint, values, force_external=True)
+
+
+def send_mail_or_log(to: str, subject: str, body: str) -> bool:
+    """Send like send_mail, but log a failing server instead of raising: the page answers the same either way."""
+    try:
+        send_mail(to, subject, body)
+    except (smtplib.SMTPException, OSError):
+        log.exception("Mail to %s could not be sent: %s", to, subject)
+        return False
+    return True
 
 
 def send_mail(to: str, subject: str, body: str) -> None:

@@ -60,6 +60,10 @@ def app(connection, tmp_path):
         "AUTO_MIGRATE": False,
         "MAIL_SERVER": None,
         "SERVER_NAME": "hub.test",
+        "PUBLIC_URL": "http://hub.test",  # mailed links; TRUSTED_HOSTS follow from it
+        # Rate limits are tested on their own (tests/web/test_accounts_hardening.py); elsewhere they would
+        # make the many logins of one test run depend on the order of the tests.
+        "RATELIMIT_ENABLED": False,
     })
     app.extensions["hub.sessionmaker"].configure(  # commit() = RELEASE SAVEPOINT
         bind=connection, join_transaction_mode="create_savepoint")

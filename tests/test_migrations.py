@@ -49,3 +49,18 @@ def test_migrations_downgrade_to_base_and_up_again(empty_database):
     assert _tables(empty_database) == set()
     command.upgrade(cfg, "head")
     assert "expert_profile" in _tables(empty_database)
+
+
+def test_accounts_revision_counts_existing_accounts_as_verified(empty_database):
+    """Accounts from before e-mail verification (the demo, imports) keep working: verified at their creation."""
+    cfg = alembic_config(empty_database)
+    command.upgrade(cfg, "f11e4b0cbe5d")
+    empty_database.execute(text(
+        "INSERT INTO user_account (email, password_hash, display_name, role, is_active, created_at) "
+        "VALUES ('old@example.jp', 'x', 'old', 'expert', true, '2026-04-01 09:00:00+00')"))
+    command.upgrade(cfg, "cd3c123d9f7a")
+    verified, created, version = empty_database.execute(text(
+        "SELECT verified_at, created_at, auth_version FROM user_account")).one()
+    assert verified is not None and verified == created and version == 1
+    command.downgrade(cfg, "f11e4b0cbe5d")
+    assert "verified_at" not in {c["name"] for c in inspect(empty_database).get_columns("user_account")}

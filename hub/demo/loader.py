@@ -167,7 +167,8 @@ def _users(session: Session, orgs: dict[str, Organization], password: str) -> di
     approved = _at(date(2026, 4, 1), 9)
     for email, role, display, org_key in LOGINS:
         user = User(email=email, password_hash=generate_password_hash(password), display_name=display or "",
-                    role=role, organization=orgs[org_key] if org_key else None, locale="ja", approved_at=approved)
+                    role=role, organization=orgs[org_key] if org_key else None, locale="ja", approved_at=approved,
+                    verified_at=approved)
         session.add(user)
         users.setdefault(role, user)  # the first login of a role acts in the demo (塩尻市 for org_staff)
     session.flush()

@@ -1,15 +1,25 @@
-"""Sign-up, login and password reset forms."""
+"""Sign-up, login, password reset and password change forms."""
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, RadioField, StringField
-from wtforms.validators import Email, EqualTo, InputRequired, Length
+from wtforms.validators import Email, EqualTo, InputRequired, Length, ValidationError
 
 from hub import limits
 from hub.forms import choices, max_length, strip
+from hub.passwords import PASSWORD_MAX, PASSWORD_MIN, policy_error
 
-PASSWORD_MIN = 10
+
+class PasswordPolicy:
+    """Refuse a common password, or one equal to the e-mail (the email field, or `form.account_email`)."""
+
+    def __call__(self, form, field) -> None:
+        if not field.data or not PASSWORD_MIN <= len(field.data) <= PASSWORD_MAX:
+            return  # Length says so already
+        email = form.email.data if "email" in form else getattr(form, "account_email", None)
+        if (error := policy_error(field.data, email)) is not None:
+            raise ValidationError(str(error))
 
 
 class LoginForm(FlaskForm):
@@ -18,10 +28,10 @@ class LoginForm(FlaskForm):
     remember = BooleanField(_l("Keep me signed in on this device"))
 
 
-def _password_fields():
+def _password_fields(label=_l("Password")):
     password = PasswordField(
-        _l("Password"), validators=[InputRequired(), Length(min=PASSWORD_MIN, max=200, message=_l(
-            "Use between %(min)d and %(max)d characters."))],
+        label, validators=[InputRequired(), Length(min=PASSWORD_MIN, max=PASSWORD_MAX, message=_l(
+            "Use between %(min)d and %(max)d characters.")), PasswordPolicy()],
         description=_l("At least %(n)s characters. A short sentence is easy to remember.", n=PASSWORD_MIN))
     confirm = PasswordField(_l("Password again"), validators=[
         InputRequired(), EqualTo("password", message=_l("The two passwords differ."))])
@@ -56,4 +66,18 @@ class ResetRequestForm(FlaskForm):
 
 
 class ResetPasswordForm(FlaskForm):
+    """`account_email` (set by the view) is the e-mail the new password must differ from."""
     password, confirm = _password_fields()
+
+    def __init__(self, *args, account_email: str | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.account_email = account_email
+
+
+class ChangePasswordForm(ResetPasswordForm):
+    current = PasswordField(_l("Current password"), validators=[InputRequired(), Length(max=PASSWORD_MAX)])
+    password, confirm = _password_fields(_l("New password"))  # the same rules as at sign-up
+
+
+class ButtonForm(FlaskForm):
+    """A form that is only a button (send the link again, confirm the e-mail): its CSRF token."""

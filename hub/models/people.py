@@ -38,6 +38,10 @@ class User(Base):
     approved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # An account acts only once its e-mail is confirmed (accounts from before the check count as confirmed).
+    verified_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Part of the id in every session and remember-me cookie: a password change bumps it and ends them all.
+    auth_version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
 
     organization: Mapped["Organization | None"] = relationship(back_populates="staff")  # noqa: F821
     expert: Mapped["ExpertProfile | None"] = relationship(back_populates="user")
@@ -47,7 +51,12 @@ class User(Base):
     is_anonymous = False
 
     def get_id(self) -> str:
-        return str(self.id)
+        """Flask-Login's alternative id: "<id>:<auth_version>", so older cookies stop naming anyone."""
+        return f"{self.id}:{self.auth_version}"
+
+    @property
+    def is_verified(self) -> bool:
+        return self.verified_at is not None
 
     @property
     def is_approved(self) -> bool:

@@ -18,6 +18,7 @@ from hub.services.experts import ExpertData, apply_expert, generate_external_id
 from hub.services.organizations import get_or_create_local_government
 
 RESET_SALT = "hub.password-reset"
+VERIFY_SALT = "hub.email-verify"
 AVAILABILITY_SALT = "hub.availability-confirm"
 # Checked when the email is unknown, so a wrong email costs as long as a wrong password.
 _DUMMY_HASH = generate_password_hash("not a password")
@@ -29,6 +30,10 @@ class EmailTaken(ValueError):
 
 class UnknownOrganization(ValueError):
     """No organization has this code, and it is not a local-government code either."""
+
+
+class WrongPassword(ValueError):
+    """The current password given to change it is not right."""
 
 
 def normalize_email(email: str) -> str:
@@ -46,9 +51,10 @@ def find_user(session: Session, email: str) -> User | None:
 
 def _new_user(session: Session, email: str, password: str, display_name: str, role: str,
               locale: str | None) -> User:
+    password_hash = hash_password(password)  # first, so a taken e-mail answers as slowly as a new one
     if find_user(session, email) is not None:
         raise EmailTaken(email)
-    user = User(email=normalize_email(email), password_hash=hash_password(password),
+    user = User(email=normalize_email(email), password_hash=password_hash,
                 display_name=display_name.strip(), role=role, locale=locale, is_active=True)
     session.add(user)
     return user
@@ -106,9 +112,48 @@ def authenticate(session: Session, email: str, password: str) -> User | None:
 
 
 def set_password(session: Session, user: User, password: str) -> None:
+    """Set a new password and end every session and remember-me cookie of the account (auth_version)."""
     user.password_hash = hash_password(password)
+    user.auth_version = (user.auth_version or 1) + 1
     session.flush()
     audit.record(session, user, "user.set_password", "user", user.id)
+
+
+def change_password(session: Session, user: User, current: str, new: str) -> None:
+    """Change a signed-in user's password after checking the current one; raise WrongPassword."""
+    if not check_password_hash(user.password_hash, current):
+        raise WrongPassword()
+    set_password(session, user, new)
+
+
+# -- e-mail verification -----------------------------------------------------------------------
+
+def make_verify_token(secret_key: str, user: User) -> str:
+    """Return a signed token confirming that `user` reads mail at their current address."""
+    return _serializer(secret_key, VERIFY_SALT).dumps({"uid": user.id, "email": user.email})
+
+
+def user_from_verify_token(session: Session, secret_key: str, token: str, max_age: int) -> User | None:
+    """Return the active user a valid, unexpired token names (for the e-mail it was made for), else None."""
+    try:
+        payload = _serializer(secret_key, VERIFY_SALT).loads(token, max_age=max_age)
+    except (BadSignature, SignatureExpired):
+        return None
+    uid = payload.get("uid") if isinstance(payload, dict) else None
+    user = session.get(User, uid) if isinstance(uid, int) else None
+    if user is None or not user.is_active or user.email != payload.get("email"):
+        return None
+    return user
+
+
+def verify_email(session: Session, user: User) -> bool:
+    """Mark the account's e-mail confirmed; return False when it was already."""
+    if user.verified_at is not None:
+        return False
+    user.verified_at = utcnow()
+    session.flush()
+    audit.record(session, user, "user.verify_email", "user", user.id)
+    return True
 
 
 def _serializer(secret_key: str, salt: str) -> URLSafeTimedSerializer:

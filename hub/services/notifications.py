@@ -11,12 +11,13 @@ import logging
 import smtplib
 from datetime import datetime, timedelta
 
-from flask import current_app, url_for
+from flask import current_app
 from flask_babel import force_locale, gettext as _
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from hub.db import after_commit, utcnow
+from hub.mail import external_url
 from hub.models import ExpertProfile, Need, Notification, ShortlistEntry, User
 
 log = logging.getLogger(__name__)
@@ -81,7 +82,7 @@ def notify_need_published(session: Session, need: Need, *, now: datetime | None 
                 and e.user.is_active]
     counts = sent_today(session, [e.user_id for e in eligible], NEED_PUBLISHED, now)
     scores = {m.expert_id: m.score for m in outcome.matches}
-    link = url_for("needs.detail", need_id=need.id, _external=True)
+    link = external_url("needs.detail", need_id=need.id)
     out = []
     for expert in eligible:
         if len(out) >= top_n:
@@ -115,7 +116,7 @@ def notify_contact_request(session: Session, entry: ShortlistEntry, expert: Expe
                                 shortlist_entry_id=entry.id,
                                 payload={"title": need.title, "organization": need.organization.name})
     session.add(notification)
-    link = url_for("needs.detail", need_id=need.id, _external=True)
+    link = external_url("needs.detail", need_id=need.id)
     with force_locale(_locale(user)):
         subject = _("Contact request from %(organization)s", organization=need.organization.name)
         body = _("%(organization)s would like to contact you about the need \"%(title)s\".\n%(link)s\n\n"

@@ -6,6 +6,7 @@ Run with `.venv/bin/pytest -m browser tests/browser -q`; skipped with a reason w
 """
 from __future__ import annotations
 
+import logging
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,6 +27,16 @@ from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_play
 class LiveHub:
     url: str
     app: object
+    mails: list  # the mail the hub wrote to its log (no MAIL_SERVER), as a developer reads it there
+
+
+class _MailLog(logging.Handler):
+    def __init__(self, sink: list):
+        super().__init__(logging.INFO)
+        self.sink = sink
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.sink.append(record.getMessage())
 
 
 @pytest.fixture(scope="session")
@@ -43,11 +54,20 @@ def live_hub(tmp_path_factory):
         demo.load_demo(session, app.extensions["hub.taxonomy"], seed=demo.DEFAULT_SEED, n_experts=60, n_needs=10)
         session.commit()
     server = make_server("127.0.0.1", 0, app, threaded=True)
+    url = f"http://127.0.0.1:{server.server_port}"
+    app.config["PUBLIC_URL"] = url  # mailed links point at this server
+    mails: list = []
+    handler, mail_log = _MailLog(mails), logging.getLogger("hub.mail")
+    level = mail_log.level
+    mail_log.setLevel(logging.INFO)  # under pytest the root logger may stop at WARNING
+    mail_log.addHandler(handler)
     thread = threading.Thread(target=server.serve_forever, name="live-hub", daemon=True)
     thread.start()
     try:
-        yield LiveHub(url=f"http://127.0.0.1:{server.server_port}", app=app)
+        yield LiveHub(url=url, app=app, mails=mails)
     finally:
+        mail_log.removeHandler(handler)
+        mail_log.setLevel(level)
         server.shutdown()
         server.server_close()
         thread.join(timeout=10)

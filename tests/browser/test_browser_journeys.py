@@ -87,7 +87,7 @@ def log_in(page: Page, email: str, password: str) -> None:
 
 
 # --- the expert ------------------------------------------------------------------------------------------
-def sign_up_expert(page: Page, shots, email: str) -> None:
+def sign_up_expert(page: Page, shots, email: str, live_hub) -> None:
     page.goto("/account/signup")
     page.get_by_role("link", name=t("I am an expert")).click()
     expect(page.get_by_role("heading", name=t("Register as an expert"), level=1)).to_be_visible()
@@ -118,8 +118,25 @@ def sign_up_expert(page: Page, shots, email: str) -> None:
     labelled(page, t("Password")).fill(PASSWORD)
     labelled(page, t("Password again")).fill(PASSWORD)
     page.get_by_role("button", name=t("Create my account")).click()
-    flash(page, t("Welcome! Your profile is started: fill in the sections below at your own pace."))
+    expect(page.get_by_role("heading", name=t("Check your mail"), level=1)).to_be_visible()
+    expect(page.get_by_text(t("We have sent a mail to %(email)s.", email=email))).to_be_visible()
+
+    # Signed in but not confirmed: only the page asking to confirm the address.
+    log_in(page, email, PASSWORD)
+    expect(page.get_by_role("heading", name=t("Confirm your email address"), level=1)).to_be_visible()
+    page.goto("/experts/me")
+    expect(page.get_by_role("heading", name=t("Confirm your email address"), level=1)).to_be_visible()
+
+    # The confirmation link, read from the mail the hub wrote to its log; its page confirms with a button.
+    page.goto(verification_link(live_hub, email))
+    page.get_by_role("button", name=t("Confirm my email address")).click()
+    flash(page, t("Thank you: your email address is confirmed."))
     expect(page.get_by_role("heading", name=t("Hello, %(name)s", name=EXPERT_NAME))).to_be_visible()
+
+
+def verification_link(live_hub, email: str) -> str:
+    mail = next(m for m in reversed(live_hub.mails) if f" to {email}:" in m)
+    return re.search(r"http://\S+/account/verify/\S+", mail).group(0)
 
 
 def complete_profile(page: Page, shots) -> None:
@@ -343,10 +360,10 @@ def check_evaluated_profile(page: Page, shots) -> None:
     expect(skills.get_by_role("listitem").filter(has_text=skill("backend_dev"))).to_contain_text(t("verified"))
 
 
-def test_expert_registers_officer_ranks_engages_and_evaluates(new_page, screenshots):
+def test_expert_registers_officer_ranks_engages_and_evaluates(new_page, screenshots, live_hub):
     expert_email = f"hanako-{uuid.uuid4().hex[:8]}@example.jp"
     expert = new_page()
-    sign_up_expert(expert, screenshots, expert_email)
+    sign_up_expert(expert, screenshots, expert_email, live_hub)
     complete_profile(expert, screenshots)
     expert_id = check_profile_page(expert, screenshots)
 

@@ -22,7 +22,8 @@ def org(session, lg_code: str = SHIOJIRI):
 def user(session, role: str, organization=None, *, approved: bool = True, locale: str | None = "en") -> User:
     n = next(_seq)
     account = User(email=f"{role}{n}@example.jp", password_hash="x", display_name=f"{role} {n}", role=role,
-                   organization=organization, locale=locale, approved_at=utcnow() if approved else None)
+                   organization=organization, locale=locale, approved_at=utcnow() if approved else None,
+                   verified_at=utcnow())
     session.add(account)
     session.flush()
     return account
@@ -67,5 +68,5 @@ def login(client, account: User) -> None:
     if has_app_context():
         g.pop("_login_user", None)
     with client.session_transaction() as sess:
-        sess["_user_id"] = str(account.id)
+        sess["_user_id"] = account.get_id()
         sess["_fresh"] = True

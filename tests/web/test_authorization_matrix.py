@@ -58,6 +58,13 @@ GET  auth.reset_request                     200    200    200     200   200    2
 POST auth.reset_request                     302    302    302     302   302    302     302     302    302       302
 GET  auth.reset_password                    200    200    200     200   200    200     200     200    200       200
 POST auth.reset_password                    302    302    302     302   302    302     302     302    302       302
+GET  auth.signup_sent                       200    200    200     200   200    200     200     200    200       200
+GET  auth.verify_pending                    login  302    302     302   302    302     302     302    302       302
+POST auth.verify_send                       login  302    302     302   302    302     302     302    302       302
+GET  auth.verify_email                      200    200    200     200   200    200     200     200    200       200
+POST auth.verify_email                      302    302    302     302   302    302     302     302    302       302
+GET  auth.account                           login  200    200     200   200    200     200     200    200       200
+POST auth.account                           login  200    200     200   200    200     200     200    200       200
 
 GET  experts.dashboard                      login  200    200     403   403    403     403     403    403       403
 GET  experts.edit                           login  200    200     403   403    403     403     403    403       403
@@ -124,6 +131,7 @@ ROWS = parse_matrix(MATRIX)
 @dataclass
 class World:
     users: dict[str, int]  # role -> user id (no "anon")
+    logins: dict[str, str]  # role -> what the session names (Flask-Login's id with the auth version)
     lg_codes: dict[str, str]  # role -> local-government code of their organization
     open_need: int
     draft_need: int
@@ -139,6 +147,7 @@ class World:
     imported_engagement: int  # the "expert" column's own track record
     pending_staff: int
     reset_token: str
+    verify_token: str
     availability_token: str
 
 
@@ -194,6 +203,7 @@ def build_world(session, secret_key: str) -> World:
     session.flush()
     return World(
         users={role: account.id for role, account in users.items()},
+        logins={role: account.get_id() for role, account in users.items()},
         lg_codes={role: account.organization.lg_code for role, account in users.items()
                   if account.organization is not None and account.organization.lg_code},
         open_need=open_need.id,
@@ -202,6 +212,7 @@ def build_world(session, secret_key: str) -> World:
         active_engagement=running.id, active_entry=active_entry.id, completed_engagement=finished.id,
         imported_engagement=imported.id, pending_staff=users["unappr"].id,
         reset_token=accounts.make_reset_token(secret_key, users["expert2"]),
+        verify_token=accounts.make_verify_token(secret_key, users["expert2"]),
         availability_token=accounts.make_availability_token(secret_key, hanako))
 
 
@@ -252,6 +263,14 @@ def request_for(row: tuple[str, str, str], w: World, role: str = "owner") -> tup
         ("GET", "auth.reset_password"): (f"/account/reset/{w.reset_token}", None),
         ("POST", "auth.reset_password"): (f"/account/reset/{w.reset_token}", {"password": PASSWORD,
                                                                               "confirm": PASSWORD}),
+        ("GET", "auth.signup_sent"): ("/account/signup/sent", None),
+        ("GET", "auth.verify_pending"): ("/account/verify", None),
+        ("POST", "auth.verify_send"): ("/account/verify/send", {}),
+        ("GET", "auth.verify_email"): (f"/account/verify/{w.verify_token}", None),
+        ("POST", "auth.verify_email"): (f"/account/verify/{w.verify_token}", {}),
+        ("GET", "auth.account"): ("/account/", None),
+        ("POST", "auth.account"): ("/account/", {"current": "not my password at all", "password": PASSWORD,
+                                                 "confirm": PASSWORD}),
         ("GET", "experts.dashboard"): ("/experts/me", None),
         ("GET", "experts.edit"): ("/experts/me/profile/basics", None),
         ("POST", "experts.edit"): ("/experts/me/profile/basics", {
@@ -321,6 +340,7 @@ def matrix_app(connection):
     app = create_app({
         "TESTING": True, "SECRET_KEY": "test", "DATABASE_URL": TEST_DATABASE_URL, "EMBEDDING_BACKEND": "tfidf",
         "AUTO_MIGRATE": False, "MAIL_SERVER": None, "SERVER_NAME": "hub.test", "WTF_CSRF_ENABLED": False,
+        "PUBLIC_URL": "http://hub.test", "RATELIMIT_ENABLED": False,
     })
     app.extensions["hub.sessionmaker"].configure(bind=connection, join_transaction_mode="create_savepoint")
     return app
@@ -339,7 +359,7 @@ def client_as(app, world: World, role: str):
     client = app.test_client()
     if role != "anon":
         with client.session_transaction() as sess:
-            sess["_user_id"] = str(world.users[role])
+            sess["_user_id"] = world.logins[role]
             sess["_fresh"] = True
     return client
 

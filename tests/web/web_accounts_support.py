@@ -26,9 +26,11 @@ def _hash(password: str) -> str:
 
 
 def make_user(session, email: str, role: str = "expert", *, organization: Organization | None = None,
-              approved: bool = True, password: str = PASSWORD, name: str = "テスト 利用者") -> User:
+              approved: bool = True, password: str = PASSWORD, name: str = "テスト 利用者",
+              verified: bool = True) -> User:
     user = User(email=email, password_hash=_hash(password), display_name=name, role=role,
-                organization=organization, approved_at=utcnow() if approved else None, is_active=True)
+                organization=organization, approved_at=utcnow() if approved else None, is_active=True,
+                verified_at=utcnow() if verified else None)
     session.add(user)
     session.flush()
     return user
@@ -97,3 +99,19 @@ def forget_current_user() -> None:
     g.pop("_login_user", None)
     g.pop("_flask_babel", None)
     g.pop("csrf_token", None)
+
+
+def mailed_link(app, path: str) -> str:
+    """The path of the last mailed link under `path` (e.g. "/account/verify/"), without scheme and host."""
+    import re
+    mail = app.extensions["hub.outbox"][-1]
+    match = re.search(rf"https?://[^/\s]+({re.escape(path)}\S+)", mail.get_content())
+    assert match, f"the last mail has no {path} link"
+    return match.group(1)
+
+
+def confirm_email(client, app) -> None:
+    """Follow the confirmation link of the last mail and press its button, as the new user would."""
+    link = mailed_link(app, "/account/verify/")
+    response = post_form(client, link, {})
+    assert response.status_code == 302, response.status_code
