@@ -7,6 +7,7 @@ from wtforms import BooleanField, EmailField, PasswordField, RadioField, StringF
 from wtforms.validators import Email, EqualTo, InputRequired, Length
 
 from hub.forms import choices, strip
+from hub.forms.privacy import listing_consent_field
 
 PASSWORD_MIN = 10
 
@@ -33,6 +34,7 @@ class ExpertSignupForm(FlaskForm):
     email = EmailField(_l("Email"), validators=[InputRequired(), Email(), Length(max=254)], filters=[strip])
     talent_type = RadioField(_l("Which kind of work do you lead?"), validators=[InputRequired()], default="XD")
     password, confirm = _password_fields()
+    listing_consent = listing_consent_field()
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

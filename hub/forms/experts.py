@@ -10,6 +10,7 @@ from wtforms import (BooleanField, DateField, EmailField, IntegerField, RadioFie
 from wtforms.validators import Email, InputRequired, Length, NumberRange, Optional
 
 from hub.forms import MultiCheckboxField, choices, locale, options, strip, taxonomy
+from hub.forms.privacy import listing_consent_field
 from hub.gazetteer import load_gazetteer
 from hub.models.people import MAX_HOURS_PER_MONTH
 
@@ -164,7 +165,7 @@ class SchemesForm(FlaskForm):
 
 
 class VisibilityForm(FlaskForm):
-    listed = BooleanField(_l("List my profile for municipalities to find"))
+    listed = listing_consent_field()
     visibility = RadioField(_l("Who may see my profile"), validators=[InputRequired()], choices=options([
         ("staff", _l("Approved staff of municipalities and bureaus only")),
         ("public", _l("Also other signed-in members of the hub"))]))

@@ -10,6 +10,8 @@ def init_app(app: Flask) -> None:
     from hub.views import admin, auth, experts, search
     app.register_blueprint(auth.bp)
     app.register_blueprint(experts.bp)
+    from hub.views import privacy
+    app.register_blueprint(privacy.bp)
     app.register_blueprint(search.bp)
     app.register_blueprint(admin.bp)
     from hub.views import api, needs

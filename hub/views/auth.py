@@ -87,7 +87,7 @@ def signup_expert():
         try:
             user = accounts.sign_up_expert(db, email=form.email.data, password=form.password.data,
                                            name=form.name.data, talent_type=form.talent_type.data,
-                                           locale=str(get_locale()))
+                                           locale=str(get_locale()), listing_consent=form.listing_consent.data)
         except accounts.EmailTaken:
             form.email.errors.append(_("An account with this email exists already. Log in or reset the password."))
         else:

@@ -20,7 +20,7 @@ from hub.forms.experts import (BasicsForm, EngagementForm, FeeForm, FieldsForm, 
 from hub.gazetteer import load_gazetteer
 from hub.models import (Engagement, EngagementField, EngagementStage, ExpertProfile, Need, Notification,
                         Organization, ShortlistEntry, User)
-from hub.services import accounts, audit, contact
+from hub.services import accounts, audit, contact, privacy
 from hub.services.availability import concurrent_engagements, remaining_hours
 from hub.services.experts import ExpertData, apply_expert
 from hub.services.matching import is_availability_stale
@@ -155,7 +155,8 @@ def _load_visibility(e):
 
 
 def _save_visibility(db, e, form):
-    e.listed, e.visibility = form.listed.data, form.visibility.data
+    privacy.set_listing_consent(db, current_user, e, form.listed.data)  # listing follows the consent
+    e.visibility = form.visibility.data
     e.notify_opt_in, e.status = form.notify_opt_in.data, form.status.data
 
 
@@ -485,6 +486,8 @@ def profile(expert_id: int):
         selectinload(ExpertProfile.engagements).selectinload(Engagement.evaluation)))
     if expert is None:
         abort(404)
+    if expert.deleted_at is not None:  # nothing left to protect: the page only says so
+        return render_template("experts/deleted.html", expert=expert)
     if not may_view(db, current_user, expert):
         abort(403)
     return render_template(
