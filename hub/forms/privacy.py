@@ -10,12 +10,13 @@ from wtforms.validators import DataRequired, InputRequired, Length
 def listing_consent_field() -> BooleanField:
     """One wording of the consent wherever it is asked, saying who sees what."""
     return BooleanField(
-        _l("I agree to be listed: approved staff of municipalities, prefectures and regional bureaus may find "
-           "my profile, see it and have the hub rank me for their needs."),
+        _l("I agree to be listed: approved staff of the organizations on the hub (municipalities, prefectures, "
+           "regional bureaus and others) may find my profile, see it and have the hub rank me for their needs."),
         description=_l("They see your profile (type, skills, roles, track record, hours, work style, region and "
                        "fee), not your e-mail or phone: those only the organization whose contact request you "
-                       "accept. Without this consent nobody finds you. You can withdraw it at any time under "
-                       "“Visibility and consent”; withdrawing unlists you at once."))
+                       "accept. Whether other signed-in members see your profile too is your choice under "
+                       "“Visibility and consent”. Without this consent nobody finds you. You can withdraw it "
+                       "there at any time; withdrawing unlists you at once."))
 
 
 class DownloadForm(FlaskForm):

@@ -190,6 +190,7 @@ def delete_account(session: Session, actor: User, expert: ExpertProfile, *, pass
     if not check_password_hash(user.password_hash, password):
         raise WrongPassword()
     now = utcnow()
+    expert.user = None  # first: a deleted profile belongs to no account (CHECK deleted_unlisted)
     _anonymise_profile(expert, now)
     for engagement in session.scalars(select(Engagement).where(Engagement.expert_id == expert.id)
                                       .options(selectinload(Engagement.evaluation))):
@@ -203,7 +204,6 @@ def delete_account(session: Session, actor: User, expert: ExpertProfile, *, pass
             entry.state, entry.responded_at = "declined", now
     session.execute(delete(Notification).where(Notification.user_id == user.id))
     session.execute(delete(Embedding).where(Embedding.owner_kind == "expert", Embedding.owner_id == expert.id))
-    expert.user = None
     # The account row stays (audit events and other records point to it) but says nothing and opens nothing.
     user.email = f"deleted-{user.id}@deleted.invalid"
     user.password_hash = "!"  # no scheme, so no password ever matches
