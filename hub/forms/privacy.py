@@ -14,9 +14,9 @@ def listing_consent_field() -> BooleanField:
            "regional bureaus and others) may find my profile, see it and have the hub rank me for their needs."),
         description=_l("They see your profile (type, skills, roles, track record, hours, work style, region and "
                        "fee), not your e-mail or phone: those only the organization whose contact request you "
-                       "accept. Whether other signed-in members see your profile too is your choice under "
-                       "“Visibility and consent”. Without this consent nobody finds you. You can withdraw it "
-                       "there at any time; withdrawing unlists you at once."))
+                       "accept. Whether other signed-in members see your profile too is your choice in the "
+                       "profile editor. Without this consent nobody finds you. You can withdraw it there at any "
+                       "time; withdrawing unlists you at once."))
 
 
 class DownloadForm(FlaskForm):
