@@ -56,7 +56,7 @@ def set_listing_consent(session: Session, actor: User, expert: ExpertProfile, co
     Giving consent dates it now; withdrawing unlists and clears the date (the audit trail keeps both).
     """
     _require_own(actor, expert)
-    if consent == bool(expert.listed and expert.listing_consented_at):
+    if expert.listed == consent and (expert.listing_consented_at is not None) == consent:
         return False
     now = utcnow()
     expert.listed = consent
