@@ -117,6 +117,10 @@ def sign_up_expert(page: Page, shots, email: str) -> None:
 
     labelled(page, t("Password")).fill(PASSWORD)
     labelled(page, t("Password again")).fill(PASSWORD)
+    # Listing needs the expert's own tick: without it no officer would find her below.
+    page.get_by_role("checkbox", name=t(
+        "I agree to be listed: approved staff of the organizations on the hub (municipalities, prefectures, "
+        "regional bureaus and others) may find my profile, see it and have the hub rank me for their needs.")).check()
     page.get_by_role("button", name=t("Create my account")).click()
     flash(page, t("Welcome! Your profile is started: fill in the sections below at your own pace."))
     expect(page.get_by_role("heading", name=t("Hello, %(name)s", name=EXPERT_NAME))).to_be_visible()
