@@ -17,8 +17,8 @@ from sqlalchemy.orm import Session, selectinload
 from werkzeug.security import check_password_hash
 
 from hub.db import utcnow
-from hub.models import (AuditEvent, Embedding, Engagement, ExpertProfile, Need, Notification, ShortlistEntry,
-                        User)
+from hub.models import (AuditEvent, DispatchAssignment, DispatchRequest, Embedding, Engagement, ExpertProfile, Need,
+                        Notification, ShortlistEntry, User)
 from hub.services import audit
 from hub.services.interchange import expert_to_interchange
 
@@ -117,6 +117,12 @@ def personal_data(session: Session, actor: User, expert: ExpertProfile) -> dict[
         select(ShortlistEntry).where(ShortlistEntry.expert_id == expert.id, ShortlistEntry.state.in_(ASKED_STATES))
         .options(selectinload(ShortlistEntry.need).selectinload(Need.organization))
         .order_by(ShortlistEntry.contacted_at, ShortlistEntry.id)))
+    assignments = list(session.scalars(
+        select(DispatchAssignment).where(DispatchAssignment.expert_id == expert.id)
+        .order_by(DispatchAssignment.created_at, DispatchAssignment.dispatch_id)))
+    dispatches = {d.id: d for d in session.scalars(
+        select(DispatchRequest).where(DispatchRequest.id.in_([a.dispatch_id for a in assignments]))
+        .options(selectinload(DispatchRequest.requester)))} if assignments else {}
     notifications = list(session.scalars(
         select(Notification).where(Notification.user_id == user.id)
         .order_by(Notification.created_at, Notification.id)))
@@ -153,6 +159,11 @@ def personal_data(session: Session, actor: User, expert: ExpertProfile) -> dict[
             "id": e.id, "need": e.need.title, "organization": e.need.organization.name, "state": e.state,
             "message": e.message, "contacted_at": _iso(e.contacted_at), "responded_at": _iso(e.responded_at),
         } for e in entries],
+        "dispatch_assignments": [{
+            "dispatch_id": a.dispatch_id, "theme": dispatches[a.dispatch_id].theme,
+            "requester": dispatches[a.dispatch_id].requester.name, "state": dispatches[a.dispatch_id].state,
+            "scheduled_on": _iso(a.scheduled_on), "note": a.note, "created_at": _iso(a.created_at),
+        } for a in assignments],
         "notifications": [{
             "kind": n.kind, "need_id": n.need_id, "payload": n.payload, "created_at": _iso(n.created_at),
             "read_at": _iso(n.read_at),
@@ -177,10 +188,11 @@ def delete_account(session: Session, actor: User, expert: ExpertProfile, *, pass
     """Delete the expert's account: remove their personal data, keep the history anonymised.
 
     Removed: name, e-mail, phone, bio, home municipality (the prefecture stays), declared skills, roles,
-    fields, stages, schemes, hours, fee and travel, the texts of their own track record, evaluation comments
-    and contact messages (free texts about them), notifications, text embeddings; the account can no longer
-    sign in and its e-mail is free for a new sign-up. Kept: engagements, evaluations as numbers and
-    per-skill ratings, shortlist entries, audit events, all pointing to the anonymous profile. Open
+    fields, stages, schemes, hours, fee and travel, the texts of their own track record, evaluation comments,
+    contact messages and dispatch notes (free texts about them), notifications, text embeddings; the account
+    can no longer sign in and its e-mail is free for a new sign-up. Kept: engagements, evaluations as numbers and
+    per-skill ratings, shortlist entries, dispatch assignments, audit events, all pointing to the anonymous
+    profile. Open
     contact requests end as declined, since nobody can answer them any more.
     """
     _require_own(actor, expert)
@@ -202,6 +214,8 @@ def delete_account(session: Session, actor: User, expert: ExpertProfile, *, pass
         entry.message = None
         if entry.state == "contacted":
             entry.state, entry.responded_at = "declined", now
+    for assignment in session.scalars(select(DispatchAssignment).where(DispatchAssignment.expert_id == expert.id)):
+        assignment.note = None
     session.execute(delete(Notification).where(Notification.user_id == user.id))
     session.execute(delete(Embedding).where(Embedding.owner_kind == "expert", Embedding.owner_id == expert.id))
     # The account row stays (audit events and other records point to it) but says nothing and opens nothing.

@@ -9,8 +9,8 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from hub.db import utcnow
-from hub.models import (AuditEvent, Embedding, Engagement, Evaluation, EvaluationSkill, ExpertProfile, ExpertRole,
-                        ExpertSkill, Notification, ShortlistEntry, User)
+from hub.models import (AuditEvent, DispatchAssignment, DispatchRequest, Embedding, Engagement, Evaluation,
+                        EvaluationSkill, ExpertProfile, ExpertRole, ExpertSkill, Notification, ShortlistEntry, User)
 from hub.services import audit, privacy
 from tests.support import csrf_token_from, post_form
 from tests.web import needs_factories as nf
@@ -51,6 +51,9 @@ def _rich_expert(session):
     session.add(Embedding(owner_kind="expert", owner_id=expert.id, model="tfidf", content_hash="x", dim=1,
                           vector=b"\0\0\0\0"))
     audit.record(session, staff, "contact", "shortlist_entry", pending.id)
+    session.add(DispatchRequest(requester=shiojiri, bureau_id=shiojiri.bureau_id, theme="庁内DX研修", purpose="seminar",
+                                stage_id="development", wanted_from=date(2026, 5, 1), state="assigned",
+                                assignments=[DispatchAssignment(expert_id=expert.id, note="山田さんに講師を依頼")]))
     session.flush()
     return expert, staff, need, asked, pending, worked, imported
 
@@ -107,6 +110,8 @@ def test_download_holds_all_the_experts_data_and_nothing_of_others(client, sessi
     assert requests[pending.id]["state"] == "contacted" and requests[pending.id]["message"]
     assert requests[asked.id]["organization"] == "長野県塩尻市"
     assert [n["kind"] for n in data["notifications"]] == ["contact_request"]
+    assert [(d["theme"], d["requester"], d["note"]) for d in data["dispatch_assignments"]] == [
+        ("庁内DX研修", "長野県塩尻市", "山田さんに講師を依頼")]
     actions = {(e["action"], e["by_you"]) for e in data["audit_events"]}
     assert ("download_data", True) in actions and ("contact", False) in actions
     # Nothing of other people: not the other expert, not the staff who acted, no password hash.
@@ -192,6 +197,8 @@ def test_deletion_removes_every_personal_field_and_keeps_the_history(app, client
     assert set(entries) == {asked.id, pending.id}
     assert entries[asked.id].state == "accepted" and entries[pending.id].state == "declined"
     assert all(e.message is None for e in entries.values())
+    assignment = session.scalar(select(DispatchAssignment).where(DispatchAssignment.expert_id == expert_id))
+    assert assignment is not None and assignment.note is None
     events = list(session.scalars(select(AuditEvent).where(AuditEvent.action == "delete_account")))
     assert [(e.user_id, e.entity, e.entity_id) for e in events] == [(user_id, "expert", str(expert_id))]
     assert session.scalar(select(func.count()).select_from(ExpertSkill).where(ExpertSkill.expert_id == expert_id)) == 0
