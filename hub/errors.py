@@ -4,7 +4,7 @@ from __future__ import annotations
 import logging
 
 from flask import Flask, abort, g, render_template, request
-from flask_babel import gettext, lazy_gettext as _l
+from flask_babel import force_locale, gettext, lazy_gettext as _l
 from flask_login import current_user
 from markupsafe import escape
 from werkzeug.exceptions import Forbidden, HTTPException
@@ -91,7 +91,7 @@ def init_app(app: Flask) -> None:
         """A verb's refusal that no view turned into a form error: 409 with its reason, never a 500."""
         if wants_json():
             return {"error": "Conflict", "message": str(exc.message), "reason": exc.reason}, exc.status
-        return page(exc, exc.status, str(ERROR_TITLES[409]), str(exc.message))
+        return page(exc, exc.status, ERROR_TITLES[409], exc.message)
 
     app.register_error_handler(413, limit_error)
     app.register_error_handler(429, limit_error)
@@ -103,14 +103,17 @@ def init_app(app: Flask) -> None:
             return {"error": exc.name, "message": exc.description}, exc.code
         # A view's own (translated) description says more than the generic text; werkzeug's default does not.
         own = exc.description if exc.description != type(exc).description else None
-        return page(exc, exc.code, str(ERROR_TITLES.get(exc.code, exc.name)), str(own or ERROR_TEXTS.get(exc.code, "")))
+        return page(exc, exc.code, ERROR_TITLES.get(exc.code, exc.name), own or ERROR_TEXTS.get(exc.code, ""))
 
-    def page(exc: Exception, code: int, title: str, detail: str):
+    def page(exc: Exception, code: int, title, detail):
+        """Render the error page; `title` and `detail` may be lazy (translating them asks for the user)."""
         try:
+            title, detail = str(title), str(detail)
             return render_template("error.html", error=exc, title=title, detail=detail), code
         except Exception:  # an error page must never become a traceback
             log.exception("The error page for %s failed to render", code)
-            return bare_error_page(title, detail), code
+            with force_locale("ja"):
+                return bare_error_page(str(title), str(detail)), code
 
     @app.errorhandler(PermissionDenied)
     def permission_denied(exc: PermissionDenied):

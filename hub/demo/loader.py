@@ -179,6 +179,8 @@ def _expert_details(demo: DemoSet, experts: dict[str, ExpertProfile], users: dic
     for external_id, (status, listed) in demo.expert_status.items():
         expert = experts[external_id]
         expert.status, expert.listed = status, listed
+        if not listed:  # an unlisted expert has no consent on record (listing follows the consent)
+            expert.listing_consented_at = None
     rich = experts[demo.demo_expert_id]
     rich.user = users["expert"]
     rich.visibility = "public"

@@ -9,6 +9,7 @@ from wtforms.validators import Email, EqualTo, InputRequired, Length, Validation
 from hub import limits
 from hub.forms import choices, max_length, strip
 from hub.passwords import PASSWORD_MAX, PASSWORD_MIN, policy_error
+from hub.forms.privacy import listing_consent_field
 
 
 class PasswordPolicy:
@@ -44,6 +45,7 @@ class ExpertSignupForm(FlaskForm):
     email = EmailField(_l("Email"), validators=[InputRequired(), Email(), max_length(limits.EMAIL)], filters=[strip])
     talent_type = RadioField(_l("Which kind of work do you lead?"), validators=[InputRequired()], default="XD")
     password, confirm = _password_fields()
+    listing_consent = listing_consent_field()
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

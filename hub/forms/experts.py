@@ -11,6 +11,7 @@ from wtforms.validators import Email, InputRequired, Optional
 
 from hub import limits
 from hub.forms import DateWithin, MultiCheckboxField, choices, locale, max_length, options, strip, taxonomy, within
+from hub.forms.privacy import listing_consent_field
 from hub.gazetteer import load_gazetteer
 
 
@@ -165,7 +166,7 @@ class SchemesForm(FlaskForm):
 
 
 class VisibilityForm(FlaskForm):
-    listed = BooleanField(_l("List my profile for municipalities to find"))
+    listed = listing_consent_field()
     visibility = RadioField(_l("Who may see my profile"), validators=[InputRequired()], choices=options([
         ("staff", _l("Approved staff of municipalities and bureaus only")),
         ("public", _l("Also other signed-in members of the hub"))]))

@@ -63,6 +63,12 @@ class User(Base):
         return self.approved_at is not None
 
 
+def _source_consent(context) -> datetime | None:
+    """Date the consent of a listed row inserted without one: imports and the demo list what their source
+    (the roster holder) collected consent for. Web sign-ups set both columns themselves."""
+    return utcnow() if context.get_current_parameters().get("listed", True) else None
+
+
 class ExpertProfile(Base):
     __tablename__ = "expert_profile"
     __table_args__ = (
@@ -78,6 +84,9 @@ class ExpertProfile(Base):
         CheckConstraint(f"visibility IN {VISIBILITIES!r}", name="visibility"),
         CheckConstraint("home_lg_code IS NULL OR length(home_lg_code) = 6", name="home_lg_code_length"),
         length_check("bio", limits.BIO),
+        # Listing needs consent (hub/services/privacy.py); a deleted profile is never listed and has no account.
+        CheckConstraint("NOT listed OR listing_consented_at IS NOT NULL", name="listing_consent"),
+        CheckConstraint("deleted_at IS NULL OR (NOT listed AND user_id IS NULL)", name="deleted_unlisted"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -103,11 +112,14 @@ class ExpertProfile(Base):
     status: Mapped[str] = mapped_column(String(8), default="active")
     # Consent to be listed for municipalities at all, and how widely the profile is shown.
     listed: Mapped[bool] = mapped_column(Boolean, default=True)
+    listing_consented_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=_source_consent)
     visibility: Mapped[str] = mapped_column(String(8), default="staff")
     notify_opt_in: Mapped[bool] = mapped_column(Boolean, default=True)
     availability_confirmed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+    # Set when the expert deleted their account: personal data gone, the history kept under an anonymous profile.
+    deleted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     user: Mapped[User | None] = relationship(back_populates="expert")
     skills: Mapped[list["ExpertSkill"]] = relationship(back_populates="expert", cascade="all, delete-orphan",

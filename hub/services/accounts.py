@@ -61,8 +61,11 @@ def _new_user(session: Session, email: str, password: str, display_name: str, ro
 
 
 def sign_up_expert(session: Session, *, email: str, password: str, name: str, talent_type: str,
-                   locale: str | None = None) -> User:
-    """Create an expert account and its (still empty) profile; experts need no approval."""
+                   locale: str | None = None, listing_consent: bool = False) -> User:
+    """Create an expert account and its (still empty) profile; experts need no approval.
+
+    The profile is listed only when the expert ticked the consent to be listed (dated now).
+    """
     user = _new_user(session, email, password, name, "expert", locale)
     user.approved_at = utcnow()
     data = ExpertData(external_id=generate_external_id(session), name=name.strip(), talent_type=talent_type,
@@ -70,8 +73,11 @@ def sign_up_expert(session: Session, *, email: str, password: str, name: str, ta
     expert = apply_expert(session, None, data)
     expert.user = user
     expert.availability_confirmed_at = utcnow()
+    expert.listed = listing_consent
+    expert.listing_consented_at = utcnow() if listing_consent else None
     session.flush()
-    audit.record(session, user, "user.sign_up", "user", user.id, role="expert", expert_id=expert.id)
+    audit.record(session, user, "user.sign_up", "user", user.id, role="expert", expert_id=expert.id,
+                 listing_consent=listing_consent)
     return user
 
 

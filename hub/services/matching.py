@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
 import numpy as np
-from sqlalchemy import func, select
+from sqlalchemy import func, select, true
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import DBAPIError
@@ -112,7 +112,8 @@ def load_expert_rows(session: Session, *, since: datetime | None = None, ids: Se
     profiles = session.execute(select(
         P.id, P.external_id, P.talent_type, P.bio, P.home_lg_code, P.remote, P.onsite, P.resident,
         P.max_travel_km, P.hours_per_month, P.available_from, P.available_until, P.fee_unit, P.fee_amount,
-        P.listed, P.status, P.availability_confirmed_at, P.created_at).where(owned(P.id)).order_by(P.id)).all()
+        P.listed, P.status, P.availability_confirmed_at, P.created_at).where(owned(P.id), P.deleted_at.is_(None))
+        .order_by(P.id)).all()
     skills = _grouped(session, select(ExpertSkill.expert_id, ExpertSkill.skill_id, ExpertSkill.level,
                                       ExpertSkill.source).where(owned(ExpertSkill.expert_id)))
     fields = _grouped(session, select(ExpertField.expert_id, ExpertField.field_id).where(owned(ExpertField.expert_id)))
@@ -339,6 +340,10 @@ class MatchingEngine:
                 log.info("candidate index built: %d experts", len(rows.records))
             elif newest is not None and (self._seen is None or newest > self._seen):
                 rows = load_expert_rows(session, since=self._seen, stale_days=self.stale_days)
+                for gone in session.scalars(select(ExpertProfile.id).where(  # deleted accounts leave the index
+                        ExpertProfile.deleted_at.is_not(None),
+                        ExpertProfile.updated_at > self._seen if self._seen is not None else true())):
+                    self._index.remove(gone)
                 vectors = self.embed_experts(session, rows.texts)
                 for record in rows.records:
                     self._index.upsert(record, vectors[record.id])

@@ -5,11 +5,16 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
+    # No 308 redirect from "//" to "/": it bypasses the error handlers, so the API would answer a non-JSON
+    # redirect for an id like "0/" (found by tests/web/test_api_fuzz.py); such a path is a plain 404 instead.
+    app.url_map.merge_slashes = False
     from hub.views import main
     app.register_blueprint(main.bp)
     from hub.views import admin, auth, experts, search
     app.register_blueprint(auth.bp)
     app.register_blueprint(experts.bp)
+    from hub.views import privacy
+    app.register_blueprint(privacy.bp)
     app.register_blueprint(search.bp)
     app.register_blueprint(admin.bp)
     from hub.views import api, needs

@@ -110,7 +110,8 @@ def signup_expert():
     if form.validate_on_submit():
         return _sign_up(form, lambda db: accounts.sign_up_expert(
             db, email=form.email.data, password=form.password.data, name=form.name.data,
-            talent_type=form.talent_type.data, locale=str(get_locale())))
+            talent_type=form.talent_type.data, locale=str(get_locale()),
+            listing_consent=form.listing_consent.data))
     return render_template("auth/signup_expert.html", form=form)
 
 

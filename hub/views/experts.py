@@ -20,7 +20,7 @@ from hub.forms.experts import (BasicsForm, EngagementForm, FeeForm, FieldsForm, 
                                SchemesForm, VisibilityForm, WorkForm, skills_form)
 from hub.gazetteer import load_gazetteer
 from hub.models import Engagement, ExpertProfile, Need, Notification
-from hub.services import accounts, contact
+from hub.services import accounts, contact, privacy
 from hub.services.availability import concurrent_engagements, remaining_hours
 from hub.services.errors import Refused, conflicts_as
 from hub.services.experts import (ExpertData, RecordData, delete_record_engagement, save_record_engagement,
@@ -149,8 +149,8 @@ def _load_visibility(e):
 
 
 def _save_visibility(e, form):
-    return {"listed": form.listed.data, "visibility": form.visibility.data,
-            "notify_opt_in": form.notify_opt_in.data, "status": form.status.data}
+    """Listing itself follows the consent (privacy.set_listing_consent, called by the view)."""
+    return {"visibility": form.visibility.data, "notify_opt_in": form.notify_opt_in.data, "status": form.status.data}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -201,6 +201,8 @@ def edit(section: str):
         db = get_session()
         try:
             update_profile(db, current_user, expert, spec.id, **spec.save(expert, form))
+            if spec.id == "visibility":
+                privacy.set_listing_consent(db, current_user, expert, form.listed.data)
             db.commit()
         except Refused as exc:
             db.rollback()
@@ -438,6 +440,8 @@ def profile(expert_id: int):
         selectinload(ExpertProfile.engagements).selectinload(Engagement.evaluation)))
     if expert is None:
         abort(404)
+    if expert.deleted_at is not None:  # nothing left to protect: the page only says so
+        return render_template("experts/deleted.html", expert=expert)
     permissions.require(permissions.can_view_expert(db, current_user, expert))
     return render_template(
         "experts/profile.html", expert=expert, summary=profile_summary(db, expert),

@@ -117,6 +117,10 @@ def sign_up_expert(page: Page, shots, email: str, live_hub) -> None:
 
     labelled(page, t("Password")).fill(PASSWORD)
     labelled(page, t("Password again")).fill(PASSWORD)
+    # Listing needs the expert's own tick: without it no officer would find her below.
+    page.get_by_role("checkbox", name=t(
+        "I agree to be listed: approved staff of the organizations on the hub (municipalities, prefectures, "
+        "regional bureaus and others) may find my profile, see it and have the hub rank me for their needs.")).check()
     page.get_by_role("button", name=t("Create my account")).click()
     expect(page.get_by_role("heading", name=t("Check your mail"), level=1)).to_be_visible()
     expect(page.get_by_text(t("We have sent a mail to %(email)s.", email=email))).to_be_visible()

@@ -79,6 +79,10 @@ POST experts.confirm_availability           login  302    302     403   403    4
 GET  experts.confirm_availability_link      200    200    200     200   200    200     200     200    200       200
 POST experts.respond                        login  302    404     403   403    403     403     403    403       403
 POST experts.notifications_read             login  302    302     403   403    403     403     403    403       403
+GET  privacy.overview                       login  200    200     403   403    403     403     403    403       403
+POST privacy.download                       login  200    200     403   403    403     403     403    403       403
+GET  privacy.delete                         login  200    200     403   403    403     403     403    403       403
+POST privacy.delete                         login  200    200     403   403    403     403     403    403       403
 GET  experts.profile                        login  200    403     200   403    200     200     200    200       200
 GET  experts.profile [unlisted]             login  403    403     200   403    403     403     403    403       200
 
@@ -287,6 +291,10 @@ def request_for(row: tuple[str, str, str], w: World, role: str = "owner") -> tup
         ("POST", "experts.respond"): (f"/experts/me/requests/{w.contacted_entry}", {"answer": "accept"}),
         ("POST", "experts.notifications_read"): ("/experts/me/notifications/read", {}),
         ("GET", "experts.profile"): (f"/experts/{w.unlisted_expert if variant == 'unlisted' else w.expert}", None),
+        ("GET", "privacy.overview"): ("/experts/me/privacy", None),
+        ("POST", "privacy.download"): ("/experts/me/privacy/download", {}),
+        ("GET", "privacy.delete"): ("/experts/me/delete", None),
+        ("POST", "privacy.delete"): ("/experts/me/delete", {"password": "not my password at all", "confirm": "y"}),
         ("GET", "search.experts"): ("/search/experts", None),
         ("GET", "admin.staff"): ("/admin/staff", None),
         ("POST", "admin.approve"): (f"/admin/staff/{w.pending_staff}/approve", {}),

@@ -50,7 +50,7 @@ def test_error_page_after_a_database_error_mid_request_is_the_500_page(failing_a
         session.commit()
     client = failing_app.test_client()
     with client.session_transaction() as cookie:
-        cookie["_user_id"], cookie["_fresh"] = str(staff.id), True
+        cookie["_user_id"], cookie["_fresh"] = staff.get_id(), True
     response = client.get(BOOM + "?lang=en")
     html = response.get_data(as_text=True)
     assert response.status_code == 500
