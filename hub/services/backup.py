@@ -90,7 +90,7 @@ def normalised_rows(connection: Connection, table: Table) -> Iterator[list]:
     order = [c.collate("C") if connection.dialect.name == "postgresql" and isinstance(c.type, String) else c
              for c in table.primary_key.columns]
     types = [c.type for c in table.columns]
-    result = connection.execution_options(yield_per=BATCH).execute(select(table).order_by(*order))
+    result = connection.execute(select(table).order_by(*order).execution_options(yield_per=BATCH))
     for row in result:
         yield [_dump_value(v, t) for v, t in zip(row, types)]
 
