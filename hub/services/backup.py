@@ -174,16 +174,28 @@ def import_all(session: Session, stream: IO[str], *,
                           f"database: point DATABASE_URL at a new one")
     tables = {t.name: t for t in Base.metadata.sorted_tables}
     report = BackupReport()
-    while line := stream.readline():
-        section = json.loads(line)
+    number = 1  # the header
+
+    def read(what: str, line: str | None = None) -> Any:
+        nonlocal number
+        number += 1
+        line = stream.readline() if line is None else line
+        try:
+            return json.loads(line)
+        except ValueError:
+            raise BackupError(f"line {number}: expected {what}, found "
+                              f"{'the end of the file' if not line else 'text that is not JSON'}") from None
+
+    while first := stream.readline():
+        section = read("a table line", first)
         table = tables.get(section.get("table")) if isinstance(section, dict) else None
         if table is None:
-            raise BackupError(f"unknown table {section.get('table')!r} in the backup" if isinstance(section, dict)
-                              else "a table section was expected")
+            raise BackupError(f"line {number}: unknown table {section.get('table')!r}" if isinstance(section, dict)
+                              else f"line {number}: expected a table line")
         columns = [table.c[name] for name in section["columns"] if name in table.c]
         if len(columns) != len(section["columns"]) or len(columns) != len(table.columns):
-            raise BackupError(f"{table.name}: the backup's columns {section['columns']} are not the table's "
-                              f"{[c.name for c in table.columns]}")
+            raise BackupError(f"line {number}: {table.name}: the backup's columns {section['columns']} are not the "
+                              f"table's {[c.name for c in table.columns]}")
         # SQL NULL stays SQL NULL in JSON columns (the default writes a JSON 'null', which IS NULL misses).
         statement = insert(table).values({c.name: bindparam(c.name, type_=JSON(none_as_null=True))
                                           for c in columns if isinstance(c.type, JSON)})
@@ -191,7 +203,9 @@ def import_all(session: Session, stream: IO[str], *,
         names = [c.name for c in columns]
         batch: list[dict] = []
         for _ in range(section["rows"]):
-            values = json.loads(stream.readline())
+            values = read(f"a row of {table.name}")
+            if not isinstance(values, list) or len(values) != len(names):
+                raise BackupError(f"line {number}: a row of {table.name} must be a list of {len(names)} values")
             batch.append({n: _load_value(v, t) for n, v, t in zip(names, values, types)})
             if len(batch) == BATCH:
                 connection.execute(statement, batch)

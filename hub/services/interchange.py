@@ -74,12 +74,13 @@ BUDGET_KEYS = ("unit", "max")
 IMPORTED_ENGAGEMENT_STATUSES = ENGAGEMENT_STATUSES  # every status (format 1 knew active and completed only)
 
 # The expert CSV header (docs/interchange.md): one column per key; work styles and fee are flattened.
-CSV_COLUMNS = ("external_id", "name", "email", "talent_type", "roles", "skills", "bio", "fields", "stages_led",
-               "home_lg_code", "remote", "onsite", "resident", "max_travel_km", "travel_prefectures",
+CSV_COLUMNS = ("external_id", "name", "email", "phone", "talent_type", "roles", "skills", "bio", "fields",
+               "stages_led", "home_lg_code", "remote", "onsite", "resident", "max_travel_km", "travel_prefectures",
                "hours_per_month", "available_from", "available_until", "fee_unit", "fee_amount", "fee_negotiable",
-               "schemes", "engagements")
+               "schemes", "status", "listed", "visibility", "notify_opt_in", "availability_confirmed_at",
+               "engagements")
 CSV_LIST_COLUMNS = ("roles", "fields", "stages_led", "travel_prefectures", "schemes")
-CSV_BOOL_COLUMNS = ("remote", "onsite", "resident", "fee_negotiable")
+CSV_BOOL_COLUMNS = ("remote", "onsite", "resident", "fee_negotiable", "listed", "notify_opt_in")
 CSV_INT_COLUMNS = ("max_travel_km", "hours_per_month", "fee_amount")
 CSV_TRUE = {"true", "1", "yes", "y"}
 CSV_FALSE = {"false", "0", "no", "n"}
@@ -358,17 +359,6 @@ class _Checker:
     def period(self, start: date | None, end: date | None, path: str, start_name: str) -> None:
         if start is not None and end is not None and end < start:
             self.error(path, f"{end.isoformat()} is before {start_name} {start.isoformat()}")
-
-    def skill_levels(self, value: object, path: str, low: int) -> dict[str, int]:
-        if (value := self.mapping(value, path)) is None:
-            return {}
-        levels = {}
-        for skill_id, level in value.items():
-            if skill_id not in self.taxonomy.items:
-                self.error(f"{path}.{skill_id}", "unknown skill id")
-            elif (level := self.integer(level, f"{path}.{skill_id}", low, 4)) is not None:
-                levels[skill_id] = level
-        return levels
 
 
 # -- experts ----------------------------------------------------------------------------------------------------

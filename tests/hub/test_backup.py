@@ -130,3 +130,13 @@ def test_backup_from_sqlite_to_postgresql_is_byte_identical(taxonomy, tmp_path):
             assert _rows(target) == rows
         transaction.rollback()
     engine.dispose()
+
+
+def test_backup_reports_a_damaged_file_by_line(session, taxonomy, empty_session):  # noqa: F811
+    _fill(session, taxonomy)
+    lines = _export(session).splitlines(keepends=True)
+    cut = "".join(lines[:10])  # the header, organization's table line and some of its rows
+    with pytest.raises(backup.BackupError, match="line 11: expected a row of organization, found the end"):
+        backup.import_all(empty_session, io.StringIO(cut))
+    with pytest.raises(backup.BackupError, match="line 4: a row of organization must be a list"):
+        backup.import_all(empty_session, io.StringIO("".join(lines[:3]) + "[1, 2]\n"))
