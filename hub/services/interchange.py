@@ -43,7 +43,7 @@ log = logging.getLogger(__name__)
 
 # Text limits: the model's column sizes, and for Text columns a limit of our own (docs/interchange.md).
 TEXT_LIMITS = {"external_id": 64, "name": 100, "email": 254, "bio": 4000, "title": 200, "role": 200,
-               "contribution": 4000, "description": 8000, "phone": 32, "outcome": 4000, "comment": 4000,
+               "contribution": 4000, "description": 8000, "phone": 32, "outcome": 5000, "comment": 5000,
                "org_key": 32, "org_name": 200}
 MAX_TRAVEL_KM = 5000  # farther than Japan is long: a typo, not a reach
 MAX_AMOUNT = 2_147_483_647  # Integer columns
