@@ -11,6 +11,7 @@ from pathlib import Path
 import click
 from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
+from sqlalchemy.engine import Engine
 
 from hub import migrate
 from hub.db import refresh_statistics
@@ -193,6 +194,9 @@ def export_all_command(file: Path, with_embeddings: bool) -> None:
 
     _prepare_database()
     session = get_session()
+    bind = session.get_bind()
+    if isinstance(bind, Engine):  # the session's own connection: one snapshot for every table
+        session.connection(execution_options={"isolation_level": backup.SNAPSHOT_ISOLATION[bind.dialect.name]})
     started = time.perf_counter()
     partial = file.with_name(file.name + ".partial")
     try:

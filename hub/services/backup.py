@@ -28,6 +28,8 @@ FORMAT = "dx-talent-hub-backup"
 FORMAT_VERSION = 1
 OPTIONAL_TABLES = ("embedding",)  # derived from the texts; `flask reembed` recomputes them
 BATCH = 1000
+# Read every table from one snapshot while the hub runs (PostgreSQL's default reads each statement anew).
+SNAPSHOT_ISOLATION = {"postgresql": "REPEATABLE READ", "sqlite": "SERIALIZABLE"}
 
 
 class BackupError(ValueError):
@@ -103,7 +105,10 @@ def _line(obj: Any) -> str:
 
 def export_all(session: Session, stream: IO[str], *, with_embeddings: bool = False,
                progress: Callable[[int], None] | None = None) -> BackupReport:
-    """Write every table to `stream` in one read transaction; return what was written."""
+    """Write every table to `stream`; return what was written.
+
+    Run it in a transaction of SNAPSHOT_ISOLATION, so that the tables agree with each other (the command does).
+    """
     connection = session.connection()
     tables = _tables(with_embeddings)
     counts = {t.name: connection.scalar(select(func.count()).select_from(t)) for t in tables}
