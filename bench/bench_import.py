@@ -4,7 +4,10 @@
 
 Generates a seeded file with real DSS ids and real lg_codes, then for a fresh SQLite file and,
 when reachable, a scratch PostgreSQL database: validation time, import time (one transaction,
-migrations excluded), a re-import of the same file (all updates) and an export. Not a test.
+migrations excluded), a re-import of the same file (all updates), an export, a re-import of that
+export (changes nothing), then export-all of the database and import-all into a second empty one
+(of the same engine, and SQLite -> PostgreSQL), checking the second export-all is byte-identical.
+Not a test.
 """
 from __future__ import annotations
 
@@ -30,7 +33,7 @@ from hub import migrate  # noqa: E402
 from hub.db import make_engine  # noqa: E402
 from hub.gazetteer import load_gazetteer  # noqa: E402
 from hub.models import Engagement, ExpertProfile, ExpertSkill  # noqa: E402
-from hub.services import interchange  # noqa: E402
+from hub.services import backup, interchange  # noqa: E402
 
 DEFAULT_POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 SURNAMES = "佐藤 鈴木 高橋 田中 伊藤 渡辺 山本 中村 小林 加藤 吉田 山田 佐々木 山口 松本 井上 木村 林".split()
@@ -84,6 +87,30 @@ def generate(n: int, seed: int) -> bytes:
     return out.getvalue().encode()
 
 
+def backup_roundtrip(label: str, url: str, target_url: str) -> str:
+    """export-all from `url`, import-all into the empty `target_url`, export-all again; return the file."""
+    engine, target = make_engine(url), make_engine(target_url)
+    migrate.upgrade(target)
+    t0 = time.perf_counter()
+    with Session(engine) as session:
+        first = io.StringIO()
+        report = backup.export_all(session, first)
+    t1 = time.perf_counter()
+    with Session(target) as session:
+        backup.import_all(session, io.StringIO(first.getvalue()))
+        session.commit()
+    t2 = time.perf_counter()
+    with Session(target) as session:
+        second = io.StringIO()
+        backup.export_all(session, second)
+    engine.dispose()
+    target.dispose()
+    same = "byte-identical" if second.getvalue() == first.getvalue() else "DIFFERENT"
+    print(f"{label}: export-all {t1 - t0:.2f}s ({report.rows} rows, {len(first.getvalue()) / 1e6:.1f} MB); "
+          f"import-all {t2 - t1:.2f}s ({report.rows / (t2 - t1):,.0f} rows/s); second export {same}")
+    return first.getvalue()
+
+
 def run(label: str, url: str, data: bytes, lines: int) -> None:
     engine = make_engine(url)
     migrate.upgrade(engine)
@@ -105,10 +132,22 @@ def run(label: str, url: str, data: bytes, lines: int) -> None:
         counts = {m.__name__: session.scalar(select(func.count()).select_from(m))
                   for m in (ExpertProfile, ExpertSkill, Engagement)}
     t4 = time.perf_counter()
+    out = io.StringIO()
+    with Session(engine) as session:
+        interchange.write_jsonl(interchange.export_experts(session), out)
+        before = backup.count_rows(session)
+        interchange.apply_experts(session, interchange.parse_experts(out.getvalue().encode(), taxonomy).records)
+        session.commit()
+    t5 = time.perf_counter()
+    with Session(engine) as session:
+        again = io.StringIO()
+        interchange.write_jsonl(interchange.export_experts(session), again)
+        unchanged = again.getvalue() == out.getvalue() and backup.count_rows(session) == before
     engine.dispose()
     print(f"{label}: validate {t1 - t0:.2f}s ({lines / (t1 - t0):,.0f} lines/s); "
           f"import {t2 - t1:.2f}s ({created / (t2 - t1):,.0f} experts/s, {created} created); "
-          f"re-import {t3 - t2:.2f}s ({updated} updated); export {t4 - t3:.2f}s ({exported} lines); rows {counts}")
+          f"re-import {t3 - t2:.2f}s ({updated} updated); export {t4 - t3:.2f}s ({exported} lines); rows {counts}; "
+          f"re-import of the export {t5 - t4:.2f}s ({'unchanged' if unchanged else 'CHANGED'})")
 
 
 def main() -> None:
@@ -123,23 +162,30 @@ def main() -> None:
     data = generate(args.experts, args.seed)
     print(f"generated {args.experts} experts, {len(data) / 1e6:.1f} MB, in {time.perf_counter() - t0:.2f}s")
     with tempfile.TemporaryDirectory() as tmp:
-        run("sqlite", f"sqlite:///{tmp}/bench.sqlite3", data, args.experts)
-    if args.no_postgres:
-        return
-    admin = create_engine(args.postgres, isolation_level="AUTOCOMMIT")
-    name = f"bench_import_{uuid.uuid4().hex[:8]}"
-    try:
-        with admin.connect() as connection:
-            connection.execute(text(f'CREATE DATABASE "{name}"'))
-    except Exception as exc:  # noqa: BLE001 - a benchmark reports and goes on
-        print(f"postgresql: skipped ({type(exc).__name__}: {str(exc).splitlines()[0]})")
-        return
-    try:
-        run("postgresql", admin.url.set(database=name).render_as_string(hide_password=False), data, args.experts)
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+        sqlite_url = f"sqlite:///{tmp}/bench.sqlite3"
+        run("sqlite", sqlite_url, data, args.experts)
+        backup_roundtrip("sqlite -> sqlite", sqlite_url, f"sqlite:///{tmp}/restored.sqlite3")
+        if args.no_postgres:
+            return
+        admin = create_engine(args.postgres, isolation_level="AUTOCOMMIT")
+        names = [f"bench_import_{uuid.uuid4().hex[:8]}" for _ in range(3)]
+        try:
+            with admin.connect() as connection:
+                for name in names:
+                    connection.execute(text(f'CREATE DATABASE "{name}"'))
+        except Exception as exc:  # noqa: BLE001 - a benchmark reports and goes on
+            print(f"postgresql: skipped ({type(exc).__name__}: {str(exc).splitlines()[0]})")
+            return
+        urls = [admin.url.set(database=name).render_as_string(hide_password=False) for name in names]
+        try:
+            run("postgresql", urls[0], data, args.experts)
+            backup_roundtrip("postgresql -> postgresql", urls[0], urls[1])
+            backup_roundtrip("sqlite -> postgresql", sqlite_url, urls[2])
+        finally:
+            with admin.connect() as connection:
+                for name in names:
+                    connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            admin.dispose()
 
 
 if __name__ == "__main__":

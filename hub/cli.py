@@ -11,6 +11,7 @@ from pathlib import Path
 import click
 from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
+from sqlalchemy.engine import Engine
 
 from hub import migrate
 from hub.db import refresh_statistics
@@ -181,6 +182,68 @@ def export_needs_command(file: Path | None) -> None:
     _run_export(file, "needs")
 
 
+# -- whole-database backup (docs/interchange.md) ------------------------------------------------------------------
+
+@click.command("export-all")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--with-embeddings", is_flag=True, help="Also write the text embeddings (else recomputed after a restore).")
+@with_appcontext
+def export_all_command(file: Path, with_embeddings: bool) -> None:
+    """Write every table (users, experts, needs, shortlists, engagements, audit, …) to FILE, as a backup."""
+    import time
+
+    from hub.db import get_session
+    from hub.services import backup
+
+    _prepare_database()
+    session = get_session()
+    bind = session.get_bind()
+    if isinstance(bind, Engine):  # the session's own connection: one snapshot for every table
+        session.connection(execution_options={"isolation_level": backup.SNAPSHOT_ISOLATION[bind.dialect.name]})
+    started = time.perf_counter()
+    partial = file.with_name(file.name + ".partial")
+    try:
+        with partial.open("w", encoding="utf-8", newline="\n") as stream, \
+                _progress(backup.count_rows(session, with_embeddings=with_embeddings), "Exporting rows") as advance:
+            report = backup.export_all(session, stream, with_embeddings=with_embeddings, progress=advance)
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
+    os.replace(partial, file)  # a failed export never leaves half a file under the real name
+    session.rollback()
+    click.echo(f"Exported {report.rows} rows of {report.tables} tables to {file} "
+               f"in {time.perf_counter() - started:.1f} s.", err=True)
+
+
+@click.command("import-all")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@with_appcontext
+def import_all_command(file: Path) -> None:
+    """Restore a backup written by export-all into an EMPTY database (the schema is created first)."""
+    import time
+
+    from hub.db import get_session
+    from hub.services import backup
+
+    _prepare_database()
+    session = get_session()
+    started = time.perf_counter()
+    try:
+        with file.open(encoding="utf-8", newline="\n") as stream:
+            total = sum(backup.read_header(stream)["tables"].values())
+            stream.seek(0)
+            with _progress(total, "Importing rows") as advance:
+                report = backup.import_all(session, stream, progress=advance)
+    except backup.BackupError as exc:
+        session.rollback()
+        click.echo(f"{file.name}: {exc}; nothing was imported.", err=True)
+        sys.exit(1)
+    session.commit()
+    refresh_statistics(session)
+    click.echo(f"Imported {report.rows} rows of {report.tables} tables from {file.name} "
+               f"in {time.perf_counter() - started:.1f} s.", err=True)
+
+
 # -- matcher: learned weights and embeddings ----------------------------------------------------------------------
 
 @click.command("train-ranker")
@@ -275,7 +338,7 @@ def demo_command(seed: int | None, n_experts: int | None, n_needs: int | None, i
 def init_app(app: Flask) -> None:
     app.cli.add_command(db_cli)
     for command in (import_experts_command, import_needs_command, export_experts_command, export_needs_command,
-                    train_ranker_command, reembed_command, demo_command, match_command,
+                    export_all_command, import_all_command, train_ranker_command, reembed_command, demo_command, match_command,
                     remind_availability_command):
         app.cli.add_command(command)
 

@@ -45,6 +45,16 @@ def is_current(engine: Engine) -> bool:
         return set(MigrationContext.configure(connection).get_current_heads()) == heads
 
 
+def head_revision() -> str | None:
+    """The newest revision of the migrations (one head: the revisions form a line)."""
+    return ScriptDirectory.from_config(alembic_config()).get_current_head()
+
+
+def current_revision(connection: Connection) -> str | None:
+    """The revision the database is at, or None when Alembic never ran on it."""
+    return MigrationContext.configure(connection).get_current_revision()
+
+
 def ensure_current(engine: Engine) -> None:
     """Create or migrate the schema when it is behind; cheap when it is current."""
     if not is_current(engine):

@@ -179,8 +179,10 @@ def _expert_details(demo: DemoSet, experts: dict[str, ExpertProfile], users: dic
     for external_id, (status, listed) in demo.expert_status.items():
         expert = experts[external_id]
         expert.status, expert.listed = status, listed
-        if not listed:  # an unlisted expert has no consent on record (listing follows the consent)
-            expert.listing_consented_at = None
+    for expert in experts.values():
+        # The roster's consent, on a fixed day so the demo stays reproducible; an unlisted expert has none on
+        # record (listing follows the consent).
+        expert.listing_consented_at = _at(date(2026, 10, 1)) if expert.listed else None
     rich = experts[demo.demo_expert_id]
     rich.user = users["expert"]
     rich.visibility = "public"

@@ -58,12 +58,19 @@ def shortlist(session: Session, actor: User | None, need: Need, match: matching.
     return entry
 
 
+def _refuse_deleted(entry: ShortlistEntry) -> None:
+    """An expert who deleted their account keeps their history but can be asked for nothing new."""
+    if entry.expert.deleted_at is not None:
+        raise StateError(_l("This expert has deleted their account."), reason="deleted")
+
+
 def request_contact(session: Session, actor: User | None, entry: ShortlistEntry, message: str = "") -> ShortlistEntry:
     """Ask a shortlisted expert for contact: state contacted; the expert is notified (mailed after the commit)."""
     _may_manage(actor, entry.need)
     entry = _locked(session, ShortlistEntry, entry.id)  # a double click sends one request, not two
     if entry.state != "shortlisted":
         raise StateError(_l("A contact request was already sent to this expert."), reason="contacted")
+    _refuse_deleted(entry)
     entry.state = "contacted"
     entry.message = message.strip() or None
     entry.contacted_at = utcnow()
@@ -104,6 +111,7 @@ def start_engagement(session: Session, actor: User | None, entry: ShortlistEntry
     """
     need = entry.need
     _may_manage(actor, need)
+    _refuse_deleted(entry)
     if entry.state != "accepted":
         raise StateError(_l("An engagement can start only once the expert has accepted, and only once at a time."),
                          reason="not_accepted")

@@ -25,11 +25,11 @@ from hub.services.organizations import LocalGovernments, create_organization, ge
 class EngagementData:
     """One past or current engagement of an expert, as the interchange format describes it."""
 
-    org_lg_code: str
+    org_lg_code: str | None  # a local government, or None and `org` names another organization
     title: str
     start: date
     hours_per_month: int
-    status: str  # "active" or "completed"
+    status: str  # proposed, active, completed or cancelled
     stages: list[str] = field(default_factory=list)
     fields: list[str] = field(default_factory=list)
     role: str = ""
@@ -37,6 +37,22 @@ class EngagementData:
     end: date | None = None
     rating: float | None = None
     would_rehire: bool | None = None
+    org: OrganizationData | None = None
+    # None: not in the file, keep what the hub has (comment and skill_ratings belong to the evaluation).
+    outcome: str | None = None
+    has_outcome: bool = False
+    comment: str | None = None
+    skill_ratings: dict[str, int] | None = None
+
+
+@dataclass
+class OrganizationData:
+    """An organization without a local-government code, named by its stable key (Organization.code)."""
+
+    key: str
+    kind: str
+    name: str
+    prefecture_code: str
 
 
 @dataclass
@@ -67,6 +83,10 @@ class ExpertData:
     schemes: list[str] = field(default_factory=list)
     # None leaves the imported history alone (a web form edits the profile only); a list replaces it.
     engagements: list[EngagementData] | None = None
+    # Profile columns the hub manages (status, listing, phone …) that a file named; absent ones are kept.
+    extra_columns: dict = field(default_factory=dict)
+    # Skill id -> (source, rating_mean, rating_count) where the file gave them; others keep the hub's.
+    skill_sources: dict[str, tuple] = field(default_factory=dict)
 
 
 def _replace_ids(current: list, wanted: list[str], attr: str, make) -> None:
@@ -136,7 +156,7 @@ def expert_columns(data: ExpertData, gazetteer: Gazetteer) -> dict:
         "max_travel_km": data.max_travel_km, "hours_per_month": data.hours_per_month,
         "available_from": data.available_from, "available_until": data.available_until,
         "fee_unit": data.fee_unit, "fee_amount": data.fee_amount, "fee_negotiable": data.fee_negotiable,
-    }
+    } | data.extra_columns
 
 
 def engagement_columns(item: EngagementData) -> dict:

@@ -16,7 +16,7 @@ import math
 import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime, timezone
 from typing import IO, Any
 
 from sqlalchemy import Connection, bindparam, delete, insert, select, update
@@ -25,13 +25,16 @@ from sqlalchemy.orm import Session, selectinload
 from hub import limits
 from hub.gazetteer import Gazetteer, load_gazetteer
 from hub.db import utcnow
-from hub.models import (Engagement, EngagementField, EngagementStage, Evaluation, ExpertField, ExpertProfile,
-                        ExpertRole, ExpertScheme, ExpertSkill, ExpertStage, ExpertTravelPrefecture, Need,
+from hub.models import (Engagement, EngagementField, EngagementStage, Evaluation, EvaluationSkill, ExpertField,
+                        ExpertProfile, ExpertRole, ExpertScheme, ExpertSkill, ExpertStage, ExpertTravelPrefecture, Need,
                         Organization, User)
+from hub.models.engagements import ENGAGEMENT_STATUSES
 from hub.models.needs import ENGAGEMENT_FORMS, NEED_STATUSES, WORK_STYLES
-from hub.models.people import FEE_UNITS, SCHEMES, TALENT_TYPES
+from hub.models.organizations import ORGANIZATION_KINDS
+from hub.models.people import EXPERT_STATUSES, FEE_UNITS, SCHEMES, SKILL_SOURCES, TALENT_TYPES, VISIBILITIES
 from hub.services import audit
-from hub.services.experts import EngagementData, ExpertData, engagement_columns, expert_columns
+from hub.services.experts import (EngagementData, ExpertData, OrganizationData, engagement_columns,
+                                  expert_columns)
 from hub.services.needs import NeedData, apply_need
 from hub.services.organizations import LocalGovernments
 from skill_taxonomy import Taxonomy
@@ -42,19 +45,27 @@ log = logging.getLogger(__name__)
 TEXT_LIMITS = {"external_id": limits.EXTERNAL_ID, "name": limits.NAME, "email": limits.EMAIL, "bio": limits.BIO,
                "title": limits.TITLE, "role": limits.ROLE, "contribution": limits.CONTRIBUTION,
                "description": limits.DESCRIPTION, "phone": limits.PHONE, "outcome": limits.OUTCOME,
-               "comment": limits.COMMENT, "message": limits.MESSAGE, "organization_name": limits.ORGANIZATION_NAME}
+               "comment": limits.COMMENT, "message": limits.MESSAGE, "organization_name": limits.ORGANIZATION_NAME,
+               "org_key": limits.ORGANIZATION_CODE, "org_name": limits.ORGANIZATION_NAME}
 MAX_HOURS_PER_MONTH = limits.HOURS_PER_MONTH.high
 MAX_TRAVEL_KM = limits.TRAVEL_KM.high
 MAX_AMOUNT = limits.MONEY.high
 MAX_SKILL_WEIGHT = limits.SKILL_WEIGHT.high
 
-EXPERT_KEYS = ("external_id", "name", "email", "talent_type", "roles", "skills", "bio", "fields", "stages_led",
-               "home_lg_code", "work_styles", "max_travel_km", "travel_prefectures", "hours_per_month",
-               "available_from", "available_until", "fee", "schemes", "engagements")
+EXPERT_KEYS = ("external_id", "name", "email", "phone", "talent_type", "roles", "skills", "bio", "fields",
+               "stages_led", "home_lg_code", "work_styles", "max_travel_km", "travel_prefectures", "hours_per_month",
+               "available_from", "available_until", "fee", "schemes", "status", "listed", "visibility",
+               "notify_opt_in", "availability_confirmed_at", "listing_consented_at", "engagements")
 EXPERT_REQUIRED = ("external_id", "name", "talent_type")
-ENGAGEMENT_KEYS = ("org_lg_code", "title", "stages", "fields", "role", "contribution", "start", "end",
-                   "hours_per_month", "status", "rating", "would_rehire")
-ENGAGEMENT_REQUIRED = ("org_lg_code", "title", "start", "hours_per_month", "status")
+# Profile columns the hub manages: a line without one keeps the hub's value (a new expert gets the default).
+EXPERT_STATE_DEFAULTS = {"phone": None, "status": "active", "listed": True, "visibility": "staff",
+                         "notify_opt_in": True, "availability_confirmed_at": None}
+ENGAGEMENT_KEYS = ("org_lg_code", "org", "title", "stages", "fields", "role", "contribution", "outcome", "start",
+                   "end", "hours_per_month", "status", "rating", "would_rehire", "comment", "skill_ratings")
+ENGAGEMENT_REQUIRED = ("title", "start", "hours_per_month", "status")
+ORG_KEYS = ("key", "kind", "name", "prefecture_code")
+OTHER_ORGANIZATION_KINDS = tuple(k for k in ORGANIZATION_KINDS if k not in ("municipality", "prefecture"))
+SKILL_KEYS = ("level", "source", "rating_mean", "rating_count")
 NEED_KEYS = ("external_id", "org_lg_code", "title", "description", "stages", "talent_type", "required_skills",
              "nice_to_have_skills", "fields", "work_style", "location_lg_code", "hours_per_month", "start", "end",
              "budget", "engagement_form", "status")
@@ -63,15 +74,16 @@ NEED_REQUIRED = ("external_id", "org_lg_code", "title", "stages", "work_style", 
 WORK_STYLE_KEYS = ("remote", "onsite", "resident")
 FEE_KEYS = ("unit", "amount", "negotiable")
 BUDGET_KEYS = ("unit", "max")
-IMPORTED_ENGAGEMENT_STATUSES = ("active", "completed")
+IMPORTED_ENGAGEMENT_STATUSES = ENGAGEMENT_STATUSES  # every status (format 1 knew active and completed only)
 
 # The expert CSV header (docs/interchange.md): one column per key; work styles and fee are flattened.
-CSV_COLUMNS = ("external_id", "name", "email", "talent_type", "roles", "skills", "bio", "fields", "stages_led",
-               "home_lg_code", "remote", "onsite", "resident", "max_travel_km", "travel_prefectures",
+CSV_COLUMNS = ("external_id", "name", "email", "phone", "talent_type", "roles", "skills", "bio", "fields",
+               "stages_led", "home_lg_code", "remote", "onsite", "resident", "max_travel_km", "travel_prefectures",
                "hours_per_month", "available_from", "available_until", "fee_unit", "fee_amount", "fee_negotiable",
-               "schemes", "engagements")
+               "schemes", "status", "listed", "visibility", "notify_opt_in", "availability_confirmed_at",
+               "engagements")
 CSV_LIST_COLUMNS = ("roles", "fields", "stages_led", "travel_prefectures", "schemes")
-CSV_BOOL_COLUMNS = ("remote", "onsite", "resident", "fee_negotiable")
+CSV_BOOL_COLUMNS = ("remote", "onsite", "resident", "fee_negotiable", "listed", "notify_opt_in")
 CSV_INT_COLUMNS = ("max_travel_km", "hours_per_month", "fee_amount")
 CSV_TRUE = {"true", "1", "yes", "y"}
 CSV_FALSE = {"false", "0", "no", "n"}
@@ -79,6 +91,7 @@ CSV_FALSE = {"false", "0", "no", "n"}
 _DATE_RE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _EMAIL_RE = re.compile(r"[^@\s]+@[^@\s.]+(\.[^@\s.]+)+")
 _INT_RE = re.compile(r"[+-]?\d+")
+_INSTANT_RE = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?(Z|[+-]\d{2}:\d{2})")
 
 
 @dataclass(frozen=True)
@@ -327,6 +340,21 @@ class _Checker:
             return None
         return day
 
+    def instant(self, value: object, path: str, *, nullable: bool = False) -> datetime | None:
+        """A moment in ISO 8601 with its offset (export writes UTC: 2026-12-01T09:30:00+00:00)."""
+        if value is None and nullable:
+            return None
+        if not isinstance(value, str):
+            self.error(path, f"must be a date-time string, not {_type_name(value)}")
+            return None
+        try:
+            if not _INSTANT_RE.fullmatch(value):
+                raise ValueError
+            return datetime.fromisoformat(value.replace("Z", "+00:00")).astimezone(timezone.utc)
+        except ValueError:
+            self.error(path, f"{value!r} is not a date-time YYYY-MM-DDTHH:MM:SS with an offset such as +00:00")
+            return None
+
     def mapping(self, value: object, path: str, *, nullable: bool = False) -> dict | None:
         if value is None and nullable:
             return None
@@ -338,17 +366,6 @@ class _Checker:
     def period(self, start: date | None, end: date | None, path: str, start_name: str) -> None:
         if start is not None and end is not None and end < start:
             self.error(path, f"{end.isoformat()} is before {start_name} {start.isoformat()}")
-
-    def skill_levels(self, value: object, path: str, low: int) -> dict[str, int]:
-        if (value := self.mapping(value, path)) is None:
-            return {}
-        levels = {}
-        for skill_id, level in value.items():
-            if skill_id not in self.taxonomy.items:
-                self.error(f"{path}.{skill_id}", "unknown skill id")
-            elif (level := self.integer(level, f"{path}.{skill_id}", low, limits.SKILL_LEVEL.high)) is not None:
-                levels[skill_id] = level
-        return levels
 
 
 # -- experts ----------------------------------------------------------------------------------------------------
@@ -366,7 +383,22 @@ def _check_expert(c: _Checker, obj: dict) -> ExpertData | None:
         c.error("email", f"{email!r} is not an email address")
     data = ExpertData(external_id=external_id or "", name=name or "", talent_type=talent_type or "", email=email)
     data.roles = c.id_list(obj.get("roles", []), "roles", t.roles, "role id")
-    data.skills = c.skill_levels(obj.get("skills", {}), "skills", limits.SKILL_LEVEL.low)
+    data.skills = _check_expert_skills(c, obj.get("skills", {}), data.skill_sources)
+    if "phone" in obj:
+        data.extra_columns["phone"] = c.text(obj["phone"], "phone", "phone", nullable=True)
+    if "status" in obj:
+        data.extra_columns["status"] = c.choice(obj["status"], "status", EXPERT_STATUSES, "expert status")
+    for key in ("listed", "notify_opt_in"):
+        if key in obj:
+            data.extra_columns[key] = c.boolean(obj[key], key)
+    if "visibility" in obj:
+        data.extra_columns["visibility"] = c.choice(obj["visibility"], "visibility", VISIBILITIES, "visibility")
+    if "availability_confirmed_at" in obj:
+        data.extra_columns["availability_confirmed_at"] = c.instant(
+            obj["availability_confirmed_at"], "availability_confirmed_at", nullable=True)
+    if "listing_consented_at" in obj:
+        data.extra_columns["listing_consented_at"] = c.instant(
+            obj["listing_consented_at"], "listing_consented_at", nullable=True)
     data.bio = c.text(obj.get("bio", ""), "bio", "bio") or ""
     data.fields = c.id_list(obj.get("fields", []), "fields", t.fields, "field id")
     data.stages_led = c.id_list(obj.get("stages_led", []), "stages_led", t.stages, "stage id")
@@ -402,12 +434,65 @@ def _check_expert(c: _Checker, obj: dict) -> ExpertData | None:
     return None if c.failed else data
 
 
+def _check_expert_skills(c: _Checker, value: object, sources: dict[str, tuple]) -> dict[str, int]:
+    """Skills: item -> level 0-4, or item -> {"level", "source", "rating_mean", "rating_count"} (format 2)."""
+    if (value := c.mapping(value, "skills")) is None:
+        return {}
+    levels = {}
+    for skill_id, spec in value.items():
+        where = f"skills.{skill_id}"
+        if skill_id not in c.taxonomy.items:
+            c.error(where, "unknown skill id")
+            continue
+        if isinstance(spec, dict):
+            c.keys(spec, SKILL_KEYS, ("level",), f"{where}.")
+            source = c.choice(spec.get("source", "self"), f"{where}.source", SKILL_SOURCES, "skill source")
+            mean = spec.get("rating_mean")
+            if mean is not None:
+                mean = c.number(mean, f"{where}.rating_mean", limits.RATING.low, limits.RATING.high)
+            count = c.integer(spec.get("rating_count", 0), f"{where}.rating_count", 0, MAX_AMOUNT)
+            if (mean is None) != (count in (0, None)):
+                c.error(f"{where}.rating_mean", "a rating mean goes with a rating count above 0")
+            sources[skill_id] = (source, None if mean is None else float(mean), count)
+            if "level" not in spec:
+                continue
+            spec, where = spec["level"], f"{where}.level"
+        if (level := c.integer(spec, where, limits.SKILL_LEVEL.low, limits.SKILL_LEVEL.high)) is not None:
+            levels[skill_id] = level
+    return levels
+
+
+def _check_organization(c: _Checker, value: object, path: str) -> OrganizationData | None:
+    """An organization without a local-government code: its key (Organization.code), kind, name, prefecture."""
+    if (value := c.mapping(value, path)) is None:
+        return None
+    c.keys(value, ORG_KEYS, ORG_KEYS, f"{path}.")
+    key = c.text(value["key"], f"{path}.key", "org_key", required=True) if "key" in value else None
+    if key is not None and key in c.gazetteer:
+        c.error(f"{path}.key", f"{key!r} is a local-government code: name it by org_lg_code")
+    kind = c.choice(value["kind"], f"{path}.kind", OTHER_ORGANIZATION_KINDS, "organization kind") \
+        if "kind" in value else None
+    name = c.text(value["name"], f"{path}.name", "org_name", required=True) if "name" in value else None
+    prefectures = {p.prefecture_code for p in c.gazetteer.prefectures()}
+    prefecture = c.choice(value["prefecture_code"], f"{path}.prefecture_code", prefectures, "prefecture code") \
+        if "prefecture_code" in value else None
+    if None in (key, kind, name, prefecture):
+        return None
+    return OrganizationData(key=key, kind=kind, name=name, prefecture_code=prefecture)
+
+
 def _check_engagement(c: _Checker, obj: object, path: str) -> EngagementData | None:
     if (obj := c.mapping(obj, path)) is None:
         return None
     c.keys(obj, ENGAGEMENT_KEYS, ENGAGEMENT_REQUIRED, f"{path}.")
     t = c.taxonomy
-    org = c.lg_code(obj["org_lg_code"], f"{path}.org_lg_code") if "org_lg_code" in obj else None
+    org_lg_code = obj.get("org_lg_code")
+    org_lg_code = c.lg_code(org_lg_code, f"{path}.org_lg_code") if org_lg_code is not None else None
+    org = _check_organization(c, obj["org"], f"{path}.org") if obj.get("org") is not None else None
+    if obj.get("org_lg_code") is None and obj.get("org") is None:
+        c.error(f"{path}.org_lg_code", "required key is missing (or give org for an organization without one)")
+    elif obj.get("org_lg_code") is not None and obj.get("org") is not None:
+        c.error(f"{path}.org", "give org_lg_code or org, not both")
     title = c.text(obj["title"], f"{path}.title", "title", required=True) if "title" in obj else None
     start = c.day(obj["start"], f"{path}.start") if "start" in obj else None
     end = c.day(obj.get("end"), f"{path}.end", nullable=True)
@@ -420,21 +505,37 @@ def _check_engagement(c: _Checker, obj: object, path: str) -> EngagementData | N
     if rating is not None:
         rating = c.number(rating, f"{path}.rating", limits.RATING.low, limits.RATING.high)
     would_rehire = c.boolean(obj.get("would_rehire"), f"{path}.would_rehire", nullable=True)
+    comment = c.text(obj["comment"], f"{path}.comment", "comment") if "comment" in obj else None
+    skill_ratings = None
+    if "skill_ratings" in obj:
+        skill_ratings = {}
+        if (ratings := c.mapping(obj["skill_ratings"], f"{path}.skill_ratings")) is not None:
+            for skill_id, value in ratings.items():
+                if skill_id not in t.items:
+                    c.error(f"{path}.skill_ratings.{skill_id}", "unknown skill id")
+                elif (value := c.integer(value, f"{path}.skill_ratings.{skill_id}", limits.RATING.low, limits.RATING.high)) is not None:
+                    skill_ratings[skill_id] = value
     if status == "completed" and obj.get("end") is None:
         c.error(f"{path}.end", "a completed engagement needs an end date")
-    if status == "active" and obj.get("rating") is not None:
-        c.error(f"{path}.rating", "an active engagement cannot be rated yet")
+    if status in ("active", "proposed", "cancelled") and obj.get("rating") is not None:
+        c.error(f"{path}.rating", f"an engagement that is {status}, not completed, cannot be rated"
+                if status != "active" else "an active engagement cannot be rated yet")
     if status == "active" and obj.get("would_rehire") is not None:
         c.error(f"{path}.would_rehire", "an active engagement cannot be judged yet")
     elif obj.get("would_rehire") is not None and obj.get("rating") is None:
         c.error(f"{path}.would_rehire", "would_rehire needs a rating")
+    if obj.get("rating") is None and (obj.get("comment") or obj.get("skill_ratings")):
+        c.error(f"{path}.{'comment' if obj.get('comment') else 'skill_ratings'}",
+                "belongs to an evaluation: it needs a rating")
+    outcome = c.text(obj["outcome"], f"{path}.outcome", "outcome", nullable=True) if "outcome" in obj else None
     item = EngagementData(
-        org_lg_code=org or "", title=title or "", start=start or date.min, hours_per_month=hours or 0,
+        org_lg_code=org_lg_code, org=org, title=title or "", start=start or date.min, hours_per_month=hours or 0,
         status=status or "", stages=c.id_list(obj.get("stages", []), f"{path}.stages", t.stages, "stage id"),
         fields=c.id_list(obj.get("fields", []), f"{path}.fields", t.fields, "field id"),
         role=c.text(obj.get("role", ""), f"{path}.role", "role") or "",
         contribution=c.text(obj.get("contribution", ""), f"{path}.contribution", "contribution") or "",
-        end=end, rating=rating, would_rehire=would_rehire)
+        end=end, rating=rating, would_rehire=would_rehire, outcome=outcome, has_outcome="outcome" in obj,
+        comment=comment, skill_ratings=skill_ratings)
     return item
 
 
@@ -554,7 +655,8 @@ def _expert_loader():
             selectinload(ExpertProfile.engagements).selectinload(Engagement.organization),
             selectinload(ExpertProfile.engagements).selectinload(Engagement.stages),
             selectinload(ExpertProfile.engagements).selectinload(Engagement.fields),
-            selectinload(ExpertProfile.engagements).selectinload(Engagement.evaluation))
+            selectinload(ExpertProfile.engagements).selectinload(Engagement.evaluation)
+            .selectinload(Evaluation.skill_ratings))
 
 
 def _existing(session: Session, model, external_ids: list[str], options) -> dict[str, Any]:
@@ -571,21 +673,26 @@ def apply_experts(session: Session, records: list[ExpertData], *, gazetteer: Gaz
                   progress: Callable[[int], None] | None = None, batch_size: int = 1000) -> tuple[int, int]:
     """Create or update the experts of validated records, set-based; return (created, updated).
 
-    Writes what `apply_expert` writes (the same column mapping; skills keep their verification
-    source; imported engagements are replaced, need and dispatch engagements kept and not copied),
-    but with a few multi-row statements per batch of `batch_size` experts instead of one ORM object
-    per row: at 10,000 experts the unit of work, not the database, was the bottleneck (69 s against
-    about 7 s on SQLite). Objects already in the session are expired afterwards: rows changed under them.
+    Non-destructive: each row is compared with what the database holds and written only where it differs,
+    so importing the hub's own export changes nothing. Skills keep their verification source unless the
+    line gives it; engagements are matched to the expert's existing ones by organization, start and title
+    (updated in place, their evaluation with its comment and skill ratings kept); an imported engagement the
+    line no longer names is removed, one the hub recorded itself (from a need or a dispatch) is kept.
+    Uses a few multi-row statements per batch of `batch_size` experts instead of one ORM object per row:
+    at 10,000 experts the unit of work, not the database, was the bottleneck (69 s against about 7 s on
+    SQLite). Objects already in the session are expired afterwards: rows changed under them.
     """
     gazetteer = gazetteer or load_gazetteer()
     session.flush()
     ids = _existing_ids(session, [r.external_id for r in records])
     organizations = LocalGovernments(session, gazetteer)
-    codes = sorted({e.org_lg_code for r in records for e in (r.engagements or ())})
+    items = [e for r in records for e in (r.engagements or ())]
+    codes = sorted({e.org_lg_code for e in items if e.org_lg_code})
     organizations.preload(codes)
     orgs = [organizations.get(code) for code in codes]
+    others = _other_organizations(session, [e.org for e in items if e.org is not None], gazetteer)
     session.flush()
-    org_ids = {org.lg_code: org.id for org in orgs}
+    org_ids = {org.lg_code: org.id for org in orgs} | {key: org.id for key, org in others.items()}
     connection = session.connection()
     created = updated = 0
     for i in range(0, len(records), batch_size):
@@ -598,6 +705,26 @@ def apply_experts(session: Session, records: list[ExpertData], *, gazetteer: Gaz
     return created, updated
 
 
+def _other_organizations(session: Session, wanted: list[OrganizationData],
+                         gazetteer: Gazetteer) -> dict[str, Organization]:
+    """Find organizations by key (Organization.code), adding the missing ones as the file describes them.
+
+    An existing organization is used as the hub has it: the file's name for it does not rename it.
+    """
+    keys = sorted({o.key for o in wanted})
+    found = {}
+    for i in range(0, len(keys), 1000):
+        for org in session.scalars(select(Organization).where(Organization.code.in_(keys[i:i + 1000]))):
+            found[org.code] = org
+    for o in wanted:
+        if o.key not in found:
+            found[o.key] = Organization(code=o.key, kind=o.kind, name=o.name, lg_code=None,
+                                        prefecture_code=o.prefecture_code,
+                                        bureau_id=gazetteer.bureau_of(o.prefecture_code).id)
+            session.add(found[o.key])
+    return found
+
+
 def _existing_ids(session: Session, external_ids: list[str]) -> dict[str, int]:
     found: dict[str, int] = {}
     for i in range(0, len(external_ids), 1000):
@@ -607,90 +734,208 @@ def _existing_ids(session: Session, external_ids: list[str]) -> dict[str, int]:
     return found
 
 
-def _insert(connection: Connection, model, rows: list[dict]) -> None:
-    if rows:
-        connection.execute(insert(model.__table__), rows)
+def _same(a: Any, b: Any) -> bool:
+    """Equal as stored: SQLite returns naive datetimes (UTC), PostgreSQL aware ones."""
+    if isinstance(a, datetime) and isinstance(b, datetime):
+        return a.replace(tzinfo=a.tzinfo or timezone.utc) == b.replace(tzinfo=b.tzinfo or timezone.utc)
+    return a == b
+
+
+def _load(connection: Connection, model, column: str, values: list) -> dict[tuple, dict]:
+    """The rows of `model` whose `column` is in `values`, by primary key."""
+    table = model.__table__
+    key = [c.name for c in table.primary_key.columns]
+    rows = {}
+    for i in range(0, len(values), 1000):
+        for row in connection.execute(select(table).where(table.c[column].in_(values[i:i + 1000]))
+                                      .order_by(*table.primary_key.columns)):
+            rows[tuple(row._mapping[k] for k in key)] = dict(row._mapping)
+    return rows
+
+
+def _sync(connection: Connection, model, existing: dict[tuple, dict], wanted: list[dict]) -> set:
+    """Make the rows in `existing` be exactly `wanted` (matched by primary key), writing only differences.
+
+    Return the keys of the rows inserted, deleted or changed.
+    """
+    table = model.__table__
+    key = [c.name for c in table.primary_key.columns]
+    by_key = {tuple(row[k] for k in key): row for row in wanted}
+    gone = [k for k in existing if k not in by_key]
+    fresh = [row for k, row in by_key.items() if k not in existing]
+    changed = [row for k, row in by_key.items()
+               if k in existing and any(not _same(existing[k][c], v) for c, v in row.items())]
+    where = [table.c[k] == bindparam(f"_{k}") for k in key]
+    if gone:
+        connection.execute(delete(table).where(*where), [{f"_{k}": v for k, v in zip(key, g)} for g in gone])
+    if fresh:
+        connection.execute(insert(table), fresh)
+    if changed:
+        connection.execute(update(table).where(*where), [row | {f"_{k}": row[k] for k in key} for row in changed])
+    return set(gone) | {tuple(row[k] for k in key) for row in fresh + changed}
+
+
+def _date_listing_consent(wanted: dict, current: datetime | None, now: datetime) -> dict:
+    """A listed expert has a dated consent (hub/services/privacy.py): a file that lists someone without saying
+    when they consented carries the consent its roster holder collected, dated now, unless one is on record."""
+    if wanted.get("listed") and wanted.get("listing_consented_at", current) is None:
+        wanted["listing_consented_at"] = now
+    return wanted
 
 
 def _write_expert_batch(connection: Connection, batch: list[ExpertData], ids: dict[str, int],
                         org_ids: dict[str, int], gazetteer: Gazetteer) -> tuple[int, int]:
-    """Write one batch with Core statements: profiles first (for their ids), then one executemany per table."""
+    """Write one batch with Core statements: profiles first (for their ids), then each table's differences."""
     profiles = ExpertProfile.__table__
     new = [r for r in batch if r.external_id not in ids]
     old = [r for r in batch if r.external_id in ids]
-    old_ids = [ids[r.external_id] for r in old]
-    kept_skills: dict[tuple[int, str], tuple] = {}
-    kept_engagements: set[tuple] = set()
+    now = utcnow()
+    touched: set[int] = set()
     if old:
-        connection.execute(
-            update(profiles).where(profiles.c.id == bindparam("_id")),
-            [expert_columns(r, gazetteer) | {"_id": ids[r.external_id], "updated_at": utcnow()} for r in old])
-        skills_t = ExpertSkill.__table__
-        for row in connection.execute(select(skills_t.c.expert_id, skills_t.c.skill_id, skills_t.c.source,
-                                             skills_t.c.rating_mean, skills_t.c.rating_count)
-                                      .where(skills_t.c.expert_id.in_(old_ids))):
-            kept_skills[(row[0], row[1])] = tuple(row[2:])
-        kept_engagements = {tuple(row) for row in connection.execute(
-            select(Engagement.expert_id, Organization.lg_code, Engagement.start_date, Engagement.title)
-            .join(Organization, Engagement.organization_id == Organization.id)
-            .where(Engagement.expert_id.in_(old_ids), Engagement.source != "import"))}
-        for model in (ExpertSkill, ExpertRole, ExpertField, ExpertStage, ExpertScheme, ExpertTravelPrefecture):
-            table = model.__table__
-            connection.execute(delete(table).where(table.c.expert_id.in_(old_ids)))
-        imported = select(Engagement.id).where(Engagement.expert_id.in_(old_ids), Engagement.source == "import")
-        for model in (EngagementStage, EngagementField, Evaluation):
-            table = model.__table__
-            connection.execute(delete(table).where(table.c.engagement_id.in_(imported)))
-        connection.execute(delete(Engagement.__table__).where(Engagement.__table__.c.id.in_(imported)))
+        current = {row.id: row._mapping for row in connection.execute(
+            select(profiles).where(profiles.c.id.in_([ids[r.external_id] for r in old])))}
+        changed = []
+        for r in old:
+            expert_id = ids[r.external_id]
+            row = current[expert_id]
+            wanted = expert_columns(r, gazetteer)
+            wanted |= {k: row[k] for k in EXPERT_STATE_DEFAULTS if k not in wanted}
+            _date_listing_consent(wanted, row["listing_consented_at"], now)
+            if any(not _same(row[k], v) for k, v in wanted.items()):
+                changed.append(wanted | {"_id": expert_id, "updated_at": now})
+                touched.add(expert_id)
+        if changed:
+            connection.execute(update(profiles).where(profiles.c.id == bindparam("_id")), changed)
     if new:
-        now = utcnow()
         new_ids = connection.execute(
             insert(profiles).returning(profiles.c.id, sort_by_parameter_order=True),
-            [expert_columns(r, gazetteer) | {"external_id": r.external_id, "created_at": now, "updated_at": now}
+            [_date_listing_consent(EXPERT_STATE_DEFAULTS | expert_columns(r, gazetteer)
+                                   | {"external_id": r.external_id, "created_at": now, "updated_at": now}, None, now)
              for r in new]).scalars().all()
         ids.update(zip((r.external_id for r in new), new_ids))
+    batch_ids = [ids[r.external_id] for r in batch]
 
-    skills, roles, fields, stages, schemes, prefectures, engagements = [], [], [], [], [], [], []
+    skills = _load(connection, ExpertSkill, "expert_id", batch_ids)
+    wanted_skills = []
     for r in batch:
         expert_id = ids[r.external_id]
         for skill_id, level in r.skills.items():
-            source, mean, count = kept_skills.get((expert_id, skill_id), ("self", None, 0))
-            skills.append({"expert_id": expert_id, "skill_id": skill_id, "level": level, "source": source,
-                           "rating_mean": mean, "rating_count": count})
-        roles += [{"expert_id": expert_id, "role_id": v} for v in dict.fromkeys(r.roles)]
-        fields += [{"expert_id": expert_id, "field_id": v} for v in dict.fromkeys(r.fields)]
-        stages += [{"expert_id": expert_id, "stage_id": v} for v in dict.fromkeys(r.stages_led)]
-        schemes += [{"expert_id": expert_id, "scheme": v} for v in dict.fromkeys(r.schemes)]
-        prefectures += [{"expert_id": expert_id, "prefecture_code": v} for v in dict.fromkeys(r.travel_prefectures)]
-        engagements += [(expert_id, item) for item in r.engagements or ()
-                        if (expert_id, item.org_lg_code, item.start, item.title) not in kept_engagements]
-    for model, rows in ((ExpertSkill, skills), (ExpertRole, roles), (ExpertField, fields), (ExpertStage, stages),
-                        (ExpertScheme, schemes), (ExpertTravelPrefecture, prefectures)):
-        _insert(connection, model, rows)
-    _insert_engagements(connection, engagements, org_ids)
+            kept = skills.get((expert_id, skill_id), {"source": "self", "rating_mean": None, "rating_count": 0})
+            source, mean, count = r.skill_sources.get(skill_id) or (kept["source"], kept["rating_mean"],
+                                                                     kept["rating_count"])
+            wanted_skills.append({"expert_id": expert_id, "skill_id": skill_id, "level": level, "source": source,
+                                  "rating_mean": mean, "rating_count": count})
+    touched |= {k[0] for k in _sync(connection, ExpertSkill, skills, wanted_skills)}
+    for model, column, values in ((ExpertRole, "role_id", lambda r: r.roles),
+                                  (ExpertField, "field_id", lambda r: r.fields),
+                                  (ExpertStage, "stage_id", lambda r: r.stages_led),
+                                  (ExpertScheme, "scheme", lambda r: r.schemes),
+                                  (ExpertTravelPrefecture, "prefecture_code", lambda r: r.travel_prefectures)):
+        wanted = [{"expert_id": ids[r.external_id], column: v} for r in batch for v in dict.fromkeys(values(r))]
+        touched |= {k[0] for k in _sync(connection, model, _load(connection, model, "expert_id", batch_ids), wanted)}
+    touched |= _write_engagements(connection, batch, ids, org_ids, now)
+    if touched := sorted(touched - {ids[r.external_id] for r in new}):  # the matcher's index re-reads these
+        connection.execute(update(profiles).where(profiles.c.id.in_(touched)).values(updated_at=now))
     return len(new), len(old)
 
 
-def _insert_engagements(connection: Connection, engagements: list[tuple[int, EngagementData]],
-                        org_ids: dict[str, int]) -> None:
-    """Insert engagements (ids back in parameter order, batched) and their stages, fields and evaluations."""
-    if not engagements:
-        return
+def _write_engagements(connection: Connection, batch: list[ExpertData], ids: dict[str, int],
+                       org_ids: dict[str, int], now: datetime) -> set[int]:
+    """Match each line's engagements to the expert's (organization, start, title; in order), write differences.
+
+    Return the ids of the experts whose engagements changed.
+    """
     table = Engagement.__table__
-    now = utcnow()
-    engagement_ids = connection.execute(
-        insert(table).returning(table.c.id, sort_by_parameter_order=True),
-        [engagement_columns(item) | {"expert_id": expert_id, "organization_id": org_ids[item.org_lg_code],
-                                    "outcome": None, "created_at": now}
-         for expert_id, item in engagements]).scalars().all()
-    pairs = list(zip(engagement_ids, (item for _, item in engagements)))
-    _insert(connection, EngagementStage, [{"engagement_id": e, "stage_id": s}
-                                          for e, item in pairs for s in dict.fromkeys(item.stages)])
-    _insert(connection, EngagementField, [{"engagement_id": e, "field_id": f}
-                                          for e, item in pairs for f in dict.fromkeys(item.fields)])
-    _insert(connection, Evaluation, [{"engagement_id": e, "overall": item.rating, "would_rehire": item.would_rehire,
-                                      "comment": "", "created_at": now}
-                                     for e, item in pairs if item.rating is not None])
+    batch_ids = [ids[r.external_id] for r in batch]
+    existing = _load(connection, Engagement, "expert_id", batch_ids)
+    unmatched: dict[tuple, list[dict]] = {}
+    for row in existing.values():  # in id order
+        unmatched.setdefault((row["expert_id"], row["organization_id"], row["start_date"], row["title"]),
+                             []).append(row)
+    pairs: list[tuple[dict, EngagementData]] = []  # (existing row, line's engagement)
+    fresh: list[tuple[int, EngagementData]] = []
+    for r in batch:
+        expert_id = ids[r.external_id]
+        for item in r.engagements or ():
+            org_id = org_ids[item.org_lg_code or item.org.key]
+            rows = unmatched.get((expert_id, org_id, item.start, item.title))
+            if rows:
+                pairs.append((rows.pop(0), item))
+            else:
+                fresh.append((expert_id, item))
+    touched: set[int] = set()
+    gone = [row["id"] for rows in unmatched.values() for row in rows if row["source"] == "import"]
+    touched |= {row["expert_id"] for rows in unmatched.values() for row in rows if row["source"] == "import"}
+    if gone:
+        evaluations = select(Evaluation.id).where(Evaluation.engagement_id.in_(gone))
+        connection.execute(delete(EvaluationSkill.__table__).where(EvaluationSkill.evaluation_id.in_(evaluations)))
+        for model in (EngagementStage, EngagementField, Evaluation):
+            connection.execute(delete(model.__table__).where(model.__table__.c.engagement_id.in_(gone)))
+        connection.execute(delete(table).where(table.c.id.in_(gone)))
+
+    changed = []
+    for row, item in pairs:
+        wanted = {k: v for k, v in engagement_columns(item).items() if k != "source"}
+        wanted["outcome"] = item.outcome if item.has_outcome else row["outcome"]
+        if any(not _same(row[k], v) for k, v in wanted.items()):
+            changed.append(wanted | {"_id": row["id"]})
+            touched.add(row["expert_id"])
+    if changed:
+        connection.execute(update(table).where(table.c.id == bindparam("_id")), changed)
+    if fresh:
+        new_ids = connection.execute(
+            insert(table).returning(table.c.id, sort_by_parameter_order=True),
+            [engagement_columns(item) | {"expert_id": expert_id, "organization_id": org_ids[item.org_lg_code or item.org.key],
+                                        "outcome": item.outcome, "created_at": now}
+             for expert_id, item in fresh]).scalars().all()
+        pairs += [({"id": e, "expert_id": expert_id}, item) for e, (expert_id, item) in zip(new_ids, fresh)]
+        touched |= {expert_id for expert_id, _ in fresh}
+
+    engagement_ids = [row["id"] for row, _ in pairs]
+    expert_of = {row["id"]: row["expert_id"] for row, _ in pairs}
+    for model, column, values in ((EngagementStage, "stage_id", lambda item: item.stages),
+                                  (EngagementField, "field_id", lambda item: item.fields)):
+        wanted = [{"engagement_id": row["id"], column: v} for row, item in pairs for v in dict.fromkeys(values(item))]
+        keys = _sync(connection, model, _load(connection, model, "engagement_id", engagement_ids), wanted)
+        touched |= {expert_of[k[0]] for k in keys}
+    _write_evaluations(connection, pairs, now)
+    return touched
+
+
+def _write_evaluations(connection: Connection, pairs: list[tuple[dict, EngagementData]], now: datetime) -> None:
+    """The evaluation of each engagement: the line's rating; comment and skill ratings kept when not given."""
+    table = Evaluation.__table__
+    existing = {row["engagement_id"]: row for row in
+                _load(connection, Evaluation, "engagement_id", [row["id"] for row, _ in pairs]).values()}
+    gone = [existing[row["id"]]["id"] for row, item in pairs if item.rating is None and row["id"] in existing]
+    if gone:
+        connection.execute(delete(EvaluationSkill.__table__).where(EvaluationSkill.evaluation_id.in_(gone)))
+        connection.execute(delete(table).where(table.c.id.in_(gone)))
+    rated = [(row["id"], item) for row, item in pairs if item.rating is not None]
+    changed = []
+    for engagement_id, item in rated:
+        if (current := existing.get(engagement_id)) is None:
+            continue
+        wanted = {"overall": item.rating, "would_rehire": item.would_rehire,
+                  "comment": current["comment"] if item.comment is None else item.comment}
+        if any(not _same(current[k], v) for k, v in wanted.items()):
+            changed.append(wanted | {"_id": current["id"]})
+    if changed:
+        connection.execute(update(table).where(table.c.id == bindparam("_id")), changed)
+    fresh = [(engagement_id, item) for engagement_id, item in rated if engagement_id not in existing]
+    evaluation_ids = {engagement_id: existing[engagement_id]["id"] for engagement_id, _ in rated
+                      if engagement_id in existing}
+    if fresh:
+        new_ids = connection.execute(
+            insert(table).returning(table.c.id, sort_by_parameter_order=True),
+            [{"engagement_id": engagement_id, "overall": item.rating, "would_rehire": item.would_rehire,
+              "comment": item.comment or "", "created_at": now} for engagement_id, item in fresh]).scalars().all()
+        evaluation_ids.update(zip((engagement_id for engagement_id, _ in fresh), new_ids))
+    given = [(evaluation_ids[engagement_id], item.skill_ratings) for engagement_id, item in rated
+             if item.skill_ratings is not None]
+    if given:
+        _sync(connection, EvaluationSkill, _load(connection, EvaluationSkill, "evaluation_id", [e for e, _ in given]),
+              [{"evaluation_id": e, "skill_id": s, "rating": v} for e, ratings in given for s, v in ratings.items()])
 
 
 def import_experts(session: Session, source: bytes | IO[bytes], taxonomy: Taxonomy, *, format: str = "jsonl",
@@ -827,18 +1072,37 @@ def _number(value: float | None) -> int | float | None:
     return int(value) if float(value).is_integer() else value
 
 
+def _instant(value: datetime | None) -> str | None:
+    if value is None:
+        return None
+    value = value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
+    return value.isoformat()
+
+
+def _skill_to_interchange(skill: ExpertSkill) -> int | dict:
+    """A self-assessed level as a plain number; with its source and ratings once evaluations rated it."""
+    if skill.source == "self" and not skill.rating_count and skill.rating_mean is None:
+        return skill.level
+    return {"level": skill.level, "source": skill.source, "rating_mean": _number(skill.rating_mean),
+            "rating_count": skill.rating_count}
+
+
+def _organization_key(organization: Organization) -> str:
+    return organization.lg_code or organization.code
+
+
 def expert_to_interchange(expert: ExpertProfile) -> dict:
-    """Return the interchange object of one expert (its exportable engagements included)."""
-    engagements = [e for e in expert.engagements
-                   if e.status in IMPORTED_ENGAGEMENT_STATUSES and e.organization.lg_code is not None]
-    engagements.sort(key=lambda e: (e.start_date, e.organization.lg_code, e.title, e.id or 0))
+    """Return the interchange object of one expert, with every engagement (every status, every organization)."""
+    engagements = sorted(expert.engagements,
+                         key=lambda e: (e.start_date, _organization_key(e.organization), e.title, e.id or 0))
     return {
         "external_id": expert.external_id,
         "name": expert.name,
         "email": expert.email,
+        "phone": expert.phone,
         "talent_type": expert.talent_type,
         "roles": sorted(expert.role_ids),
-        "skills": {s.skill_id: s.level for s in sorted(expert.skills, key=lambda s: s.skill_id)},
+        "skills": {s.skill_id: _skill_to_interchange(s) for s in sorted(expert.skills, key=lambda s: s.skill_id)},
         "bio": expert.bio or "",
         "fields": sorted(expert.field_ids),
         "stages_led": sorted(expert.stage_ids),
@@ -852,35 +1116,48 @@ def expert_to_interchange(expert: ExpertProfile) -> dict:
         "fee": (None if expert.fee_unit is None else
                 {"unit": expert.fee_unit, "amount": expert.fee_amount, "negotiable": expert.fee_negotiable}),
         "schemes": sorted(expert.scheme_ids),
+        "status": expert.status,
+        "listed": expert.listed,
+        "visibility": expert.visibility,
+        "notify_opt_in": expert.notify_opt_in,
+        "availability_confirmed_at": _instant(expert.availability_confirmed_at),
+        "listing_consented_at": _instant(expert.listing_consented_at),
         "engagements": [_engagement_to_interchange(e) for e in engagements],
     }
 
 
 def _engagement_to_interchange(engagement: Engagement) -> dict:
     evaluation: Evaluation | None = engagement.evaluation
+    org = engagement.organization
     return {
-        "org_lg_code": engagement.organization.lg_code,
+        "org_lg_code": org.lg_code,
+        "org": None if org.lg_code is not None else {"key": org.code, "kind": org.kind, "name": org.name,
+                                                     "prefecture_code": org.prefecture_code},
         "title": engagement.title,
         "stages": sorted(engagement.stage_ids),
         "fields": sorted(engagement.field_ids),
         "role": engagement.role or "",
         "contribution": engagement.contribution or "",
+        "outcome": engagement.outcome,
         "start": _iso(engagement.start_date),
         "end": _iso(engagement.end_date),
         "hours_per_month": engagement.hours_per_month,
         "status": engagement.status,
         "rating": _number(evaluation.overall) if evaluation is not None else None,
         "would_rehire": evaluation.would_rehire if evaluation is not None else None,
+        "comment": evaluation.comment if evaluation is not None else "",
+        "skill_ratings": ({r.skill_id: r.rating for r in sorted(evaluation.skill_ratings, key=lambda r: r.skill_id)}
+                          if evaluation is not None else {}),
     }
 
 
 def export_experts(session: Session, *, batch_size: int = 1000) -> Iterator[dict]:
     """Yield every expert as an interchange object, sorted by external_id.
 
-    Proposed and cancelled engagements, and those with organizations that have no lg_code,
-    have no place in the format and are left out.
+    Deleted accounts are left out: their anonymised rows belong to the organizations' history, which
+    export-all keeps; a roster file should not bring them back as experts.
     """
-    query = (select(ExpertProfile).order_by(ExpertProfile.external_id).options(*_expert_loader())
+    query = (select(ExpertProfile).where(ExpertProfile.deleted_at.is_(None)).order_by(ExpertProfile.external_id).options(*_expert_loader())
              .execution_options(yield_per=batch_size))
     for expert in session.scalars(query):
         yield expert_to_interchange(expert)

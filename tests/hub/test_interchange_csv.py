@@ -99,3 +99,16 @@ def interchange_line(obj: dict) -> bytes:
     out = io.StringIO()
     interchange.write_jsonl([obj], out)
     return out.getvalue().encode()
+
+
+def test_interchange_csv_takes_the_format_2_columns(session, taxonomy):
+    header = ["external_id", "name", "talent_type", "phone", "status", "listed", "visibility", "notify_opt_in",
+              "availability_confirmed_at"]
+    row = {"external_id": "C7", "name": "列 七子", "talent_type": "X", "phone": "026-000-0000", "status": "paused",
+           "listed": "no", "visibility": "public", "notify_opt_in": "false",
+           "availability_confirmed_at": "2026-11-30T09:00:00+09:00"}
+    assert interchange.import_experts(session, csv_bytes([row], header), taxonomy, format="csv").ok
+    (exported,) = interchange.export_experts(session)
+    assert {k: exported[k] for k in header[3:]} == {
+        "phone": "026-000-0000", "status": "paused", "listed": False, "visibility": "public", "notify_opt_in": False,
+        "availability_confirmed_at": "2026-11-30T00:00:00+00:00"}

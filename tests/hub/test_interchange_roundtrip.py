@@ -112,24 +112,39 @@ def test_interchange_export_has_the_design_key_order(session, taxonomy):
     assert needs[1]["required_skills"] == {"branding": 1, "marketing": {"level": 2, "weight": 2.5}}
 
 
-def test_interchange_export_leaves_out_what_the_format_cannot_say(session, taxonomy):
+def test_interchange_export_carries_every_engagement_and_skips_needs_of_other_organizations(
+        session, taxonomy, empty_session):
     interchange.import_experts(session, _jsonl(EXPERTS[1:]), taxonomy)
     expert = session.scalars(select(ExpertProfile)).one()
-    local = session.scalars(select(Organization)).first()
+    local = Organization(code="131016", kind="municipality", name="東京都千代田区", lg_code="131016",
+                         prefecture_code="13", bureau_id="kanto")
     npo = Organization(code="NPO-1", kind="npo", name="地域NPO", prefecture_code="13", bureau_id="kanto")
     session.add_all([
         Engagement(expert=expert, organization=npo, source="need", title="NPO", start_date=date(2024, 1, 1),
                    hours_per_month=5, status="active"),
-        Engagement(expert=expert, organization=local or npo, source="need",
+        Engagement(expert=expert, organization=local, source="need",
                    title="提案中", start_date=date(2024, 1, 1), hours_per_month=5, status="proposed"),
+        Engagement(expert=expert, organization=local, source="need", title="中止", start_date=date(2023, 1, 1),
+                   hours_per_month=5, status="cancelled", outcome="予算がつかず中止"),
         Need(external_id="NPO-N", organization=npo, title="NPOの募集", work_style="remote",
              location_lg_code="131016", hours_per_month=5, start_date=date(2027, 1, 1), engagement_form="contract",
              skills=[NeedSkill(skill_id="marketing", min_level=1)]),
     ])
     session.flush()
     (exported,) = interchange.export_experts(session)
-    assert exported["engagements"] == []
-    assert list(interchange.export_needs(session)) == []
+    assert [(e["org_lg_code"], e["org"] and e["org"]["key"], e["status"]) for e in exported["engagements"]] == [
+        ("131016", None, "cancelled"), ("131016", None, "proposed"), (None, "NPO-1", "active")]
+    assert exported["engagements"][2]["org"] == {"key": "NPO-1", "kind": "npo", "name": "地域NPO",
+                                                 "prefecture_code": "13"}
+    assert exported["engagements"][0]["outcome"] == "予算がつかず中止"
+    assert list(interchange.export_needs(session)) == []  # the need format names organizations by lg_code only
+
+    assert interchange.import_experts(empty_session, _jsonl([exported]), taxonomy).created == 1
+    empty_session.flush()
+    (again,) = interchange.export_experts(empty_session)
+    assert again == exported
+    restored = empty_session.scalars(select(Organization).where(Organization.code == "NPO-1")).one()
+    assert (restored.kind, restored.lg_code, restored.bureau_id) == ("npo", None, "kanto")
 
 
 def test_interchange_reimport_of_export_keeps_need_engagements_single(session, taxonomy):

@@ -10,7 +10,7 @@ import pytest
 from matching import CandidateIndex, Commitment, Filters, InferredSkill, Rating, Ranker, need_skill_vector
 from matching.ranker import DEFAULT_WEIGHTS, resolve_weights, top_k_positions
 
-from .matching_factories import OSAKA, SPACE, START, expert, need, unit
+from .matching_factories import OSAKA, SPACE, expert, need, unit
 
 
 def _rank(experts, query, **kwargs):

@@ -340,3 +340,22 @@ def test_a_listed_profile_without_consent_is_refused_by_the_database(session):
     with pytest.raises(IntegrityError):
         with session.begin_nested():
             session.flush()
+
+
+def test_a_deleted_expert_can_be_asked_for_nothing_new(app, session):
+    """Their shortlist entries stay in the organization's history, but no contact request or engagement starts."""
+    from hub.services import engagements
+    from hub.services.errors import StateError
+
+    with app.test_request_context():  # refusals carry the user's language
+        expert, staff, need, asked, _pending, _worked, _imported = _rich_expert(session)
+        shortlisted = contact_request(session, nf.need(session, need.organization, title="防災DX"), expert,
+                                      state="shortlisted")
+        privacy.delete_account(session, expert.user, expert, password=PASSWORD, confirmed=True)
+        with pytest.raises(StateError) as refused:
+            engagements.request_contact(session, None, shortlisted)
+        assert refused.value.reason == "deleted"
+        with pytest.raises(StateError) as refused:
+            engagements.start_engagement(session, None, asked, role="開発", start=date(2027, 4, 1), end=None,
+                                         hours_per_month=10)
+        assert refused.value.reason == "deleted"
