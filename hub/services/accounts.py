@@ -256,14 +256,15 @@ def remind_stale_experts(session: Session, secret_key: str, stale_days: int, lin
     """Mail each stale expert a signed one-click confirmation link; return how many were mailed.
 
     `link_for(token)` builds the absolute URL. Reminders are audited, and an expert reminded within
-    the last week is skipped.
+    the last week is skipped. The mails go out once the caller's commit has stored the audit events.
     """
     from datetime import timedelta
 
     from flask_babel import force_locale
     from flask_babel import gettext as _
 
-    from hub.mail import send_mail
+    from hub.db import after_commit
+    from hub.mail import send_mail_or_log
     from hub.models import AuditEvent
 
     since = utcnow() - timedelta(days=REMINDER_INTERVAL_DAYS)
@@ -275,11 +276,12 @@ def remind_stale_experts(session: Session, secret_key: str, stale_days: int, lin
             continue
         link = link_for(make_availability_token(secret_key, expert))
         with force_locale(expert.user.locale or "ja"):
-            send_mail(expert.user.email, _("Please confirm your availability on the DX Talent Hub"),
-                      _("Hello %(name)s,\n\nyou offer %(hours)s hours per month on the DX Talent Hub. If that is "
-                        "still right, one click confirms it:\n\n%(link)s\n\nIf it changed, log in and update your "
-                        "hours. Unconfirmed availability ranks lower for municipalities.",
-                        name=expert.name, hours=expert.hours_per_month, link=link))
+            after_commit(session, send_mail_or_log, expert.user.email,
+                         _("Please confirm your availability on the DX Talent Hub"),
+                         _("Hello %(name)s,\n\nyou offer %(hours)s hours per month on the DX Talent Hub. If that is "
+                           "still right, one click confirms it:\n\n%(link)s\n\nIf it changed, log in and update your "
+                           "hours. Unconfirmed availability ranks lower for municipalities.",
+                           name=expert.name, hours=expert.hours_per_month, link=link))
         audit.record(session, None, "expert.remind_availability", "expert", expert.id)
         sent += 1
     return sent

@@ -279,6 +279,20 @@ def test_reminder_mail_carries_a_signed_link_that_confirms(app, client, session)
     assert fresh.id
 
 
+def test_reminder_mails_only_after_the_commit(app, session, monkeypatch):
+    """A reminder announces what its audit event records: no mail when the command's commit fails."""
+    expert = make_expert(session, "hanako@example.jp")
+    expert.availability_confirmed_at = utcnow() - timedelta(days=200)
+    session.flush()
+
+    def broken_commit(self):
+        raise RuntimeError("the database went away")
+    monkeypatch.setattr(type(session), "commit", broken_commit)
+    result = app.test_cli_runner().invoke(args=["remind-availability"])
+    assert result.exit_code != 0
+    assert app.extensions.get("hub.outbox", []) == []
+
+
 def test_dashboard_shows_remaining_hours_and_active_engagements(client, session):
     expert = make_expert(session, "hanako@example.jp", hours_per_month=40)
     add_engagement(session, expert, hours=25, title="県の人材育成")
