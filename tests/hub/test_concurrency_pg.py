@@ -191,14 +191,16 @@ def test_four_concurrent_flask_match_processes_on_a_new_need_all_succeed_alike(s
 def test_concurrent_api_calls_on_a_new_need_all_answer_200(scratch, scratch_url):
     from hub import create_app
     ref, staff_id = _new_need_world(scratch)
+    with Session(scratch) as session:
+        login_id = session.get(User, staff_id).get_id()
     app = create_app({"TESTING": True, "SECRET_KEY": "test", "DATABASE_URL": scratch_url,
                       "EMBEDDING_BACKEND": "tfidf", "AUTO_MIGRATE": False, "MAIL_SERVER": None,
-                      "SERVER_NAME": "hub.test"})
+                      "SERVER_NAME": "hub.test", "PUBLIC_URL": "http://hub.test"})
 
     def call(_i: int):
         client = app.test_client()
         with client.session_transaction() as sess:
-            sess["_user_id"] = str(staff_id)
+            sess["_user_id"] = login_id  # Flask-Login's id carries the auth version
             sess["_fresh"] = True
         response = client.get(f"/api/v1/needs/{ref}/matches?top=5")
         return response.status_code, response.get_data()
@@ -231,7 +233,8 @@ def test_double_clicks_on_contact_and_evaluate_act_once(scratch, scratch_url):
         session.commit()
         entry_id, staff_id, engagement_id, expert_id = entry.id, staff.id, done.id, person.id
     app = create_app({"TESTING": True, "SECRET_KEY": "test", "DATABASE_URL": scratch_url, "EMBEDDING_BACKEND": "tfidf",
-                      "AUTO_MIGRATE": False, "MAIL_SERVER": None, "SERVER_NAME": "hub.test"})
+                      "AUTO_MIGRATE": False, "MAIL_SERVER": None, "SERVER_NAME": "hub.test",
+                      "PUBLIC_URL": "http://hub.test"})
     factory = sessionmaker(scratch, expire_on_commit=False)
 
     def contact(_i):
