@@ -29,7 +29,8 @@ FIELDS = ("disaster_prevention", "mobility", "local_industry", "health_care", "a
 def skill_space() -> SkillSpace:
     """The DSS axis from the reference file (no taxonomy import needed for speed)."""
     import yaml
-    facts = yaml.safe_load((Path("/work/shared/reference/dss_facts.yaml")).read_text(encoding="utf-8"))
+    shared = Path(__file__).resolve().parent.parent.parent / "shared"  # ../shared from the project root
+    facts = yaml.safe_load((shared / "reference" / "dss_facts.yaml").read_text(encoding="utf-8"))
     items = [it["id"] for c in facts["categories"] for s in c["subcategories"] for it in s["items"]]
     hints = facts["project_hints_unofficial"]["stage_skill_hints"]
     priors = {stage: {i: 1.0 for i in ids} for stage, ids in hints.items() if stage != "note"}
