@@ -1122,11 +1122,12 @@ def expert_to_interchange(expert: ExpertProfile) -> dict:
         "notify_opt_in": expert.notify_opt_in,
         "availability_confirmed_at": _instant(expert.availability_confirmed_at),
         "listing_consented_at": _instant(expert.listing_consented_at),
-        "engagements": [_engagement_to_interchange(e) for e in engagements],
+        "engagements": [engagement_to_interchange(e) for e in engagements],
     }
 
 
-def _engagement_to_interchange(engagement: Engagement) -> dict:
+def engagement_to_interchange(engagement: Engagement) -> dict:
+    """One engagement of an expert line (also the base of the expert's own data download)."""
     evaluation: Evaluation | None = engagement.evaluation
     org = engagement.organization
     return {

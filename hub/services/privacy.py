@@ -21,7 +21,7 @@ from hub.permissions import can_edit_expert, require
 from hub.models import (AuditEvent, DispatchAssignment, DispatchRequest, Embedding, Engagement, ExpertProfile, Need,
                         Notification, ShortlistEntry, User)
 from hub.services import audit
-from hub.services.interchange import expert_to_interchange
+from hub.services.interchange import engagement_to_interchange, expert_to_interchange
 
 # Stored rather than translated on display: every page, export and API answer that names the expert
 # (shortlists, engagements, evaluations) shows it without knowing about deletion. Japanese first.
@@ -68,29 +68,23 @@ def _iso(value: date | datetime | None) -> str | None:
     return value.isoformat() if value is not None else None
 
 
+# What the interchange format says of an evaluation at top level; the download nests it under "evaluation".
+_EVALUATION_KEYS = ("rating", "would_rehire", "comment", "skill_ratings")
+
+
 def _engagement(engagement: Engagement) -> dict[str, Any]:
+    """The engagement as the interchange format writes it, with its id, organization name and source."""
+    written = engagement_to_interchange(engagement)
     evaluation = engagement.evaluation
     return {
         "id": engagement.id,
         "organization": engagement.organization.name,
         "organization_lg_code": engagement.organization.lg_code,
         "source": engagement.source,
-        "title": engagement.title,
-        "stages": sorted(engagement.stage_ids),
-        "fields": sorted(engagement.field_ids),
-        "role": engagement.role or "",
-        "contribution": engagement.contribution or "",
-        "outcome": engagement.outcome,
-        "start": _iso(engagement.start_date),
-        "end": _iso(engagement.end_date),
-        "hours_per_month": engagement.hours_per_month,
-        "status": engagement.status,
+        **{key: value for key, value in written.items() if key not in _EVALUATION_KEYS + ("org_lg_code", "org")},
         "evaluation": None if evaluation is None else {
             "overall": evaluation.overall,
-            "would_rehire": evaluation.would_rehire,
-            "comment": evaluation.comment or "",
-            "skill_ratings": {r.skill_id: r.rating for r in sorted(evaluation.skill_ratings,
-                                                                     key=lambda r: r.skill_id)},
+            **{key: written[key] for key in _EVALUATION_KEYS[1:]},
             "created_at": _iso(evaluation.created_at),
         },
     }
