@@ -16,12 +16,12 @@ from .index import CandidateIndex
 from .learn import LearnedWeights, fit_weights, signal_matrix
 from .ranker import DEFAULT_WEIGHTS, DEFAULT_WEIGHTS_VERSION, Ranker
 from .types import (SIGNALS, STAGES, Commitment, ExpertRecord, Explanation, Filters, InferredSkill, Match,
-                    NeedQuery, RankResult, Rating)
+                    NeedQuery, RankResult, Rating, Site)
 from .vectors import SkillSpace, expert_skill_matrix, infer_skills, item_matrix, need_skill_vector
 
 __all__ = [
     "CandidateIndex", "Commitment", "DEFAULT_ENCODER", "DEFAULT_WEIGHTS", "DEFAULT_WEIGHTS_VERSION", "Encoder",
     "ExpertRecord", "Explanation", "Filters", "InferredSkill", "LearnedWeights", "Match", "NeedQuery",
-    "RankResult", "Ranker", "Rating", "SIGNALS", "STAGES", "SkillSpace", "content_hash", "expert_skill_matrix",
+    "RankResult", "Ranker", "Rating", "SIGNALS", "Site", "STAGES", "SkillSpace", "content_hash", "expert_skill_matrix",
     "fit_weights", "infer_skills", "signal_matrix", "item_matrix", "make_encoder", "need_skill_vector",
 ]

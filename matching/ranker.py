@@ -9,7 +9,7 @@ import numpy as np
 
 from . import features
 from .index import CandidateIndex, _pref_bit
-from .types import SIGNALS, Explanation, Filters, InferredSkill, Match, NeedQuery, RankResult
+from .types import SIGNALS, Explanation, Filters, InferredSkill, Match, NeedQuery, RankResult, Site
 from .vectors import NeedSkills, infer_skills, need_skill_vector
 
 # Hand-set defaults, in the order an experienced municipal DX officer weighs a candidate:
@@ -110,12 +110,12 @@ class Ranker:
         mask = self._drop(mask, remaining > 0, excluded, "no_remaining_hours")
         overlap = features.period_overlap(col("avail_from"), col("avail_until"), start, end)
         mask = self._drop(mask, overlap > 0, excluded, "unavailable_in_period")
-        distance = (features.distance_km(col("lat"), col("lng"), need.lat, need.lng)
-                    if need.work_style != "remote" else np.full(index.n_rows, np.nan, dtype=np.float32))
-        pref_bit = _pref_bit(need.prefecture_code)
-        pref_reach = (col("travel_prefs") & pref_bit) != 0 if pref_bit else np.zeros(index.n_rows, dtype=bool)
+        distance, pref_reach = _site_reach(index, need.work_style, need.lat, need.lng, need.prefecture_code)
         place, possible = features.place(need.work_style, col("remote"), col("onsite"), col("resident"),
                                          distance, col("reach_km"), pref_reach)
+        for site in need.other_sites:  # a shared need: every co-organization's site must be within reach
+            place, possible, distance, pref_reach = _also_at(index, need.work_style, site, place, possible,
+                                                             distance, pref_reach)
         mask = self._drop(mask, possible, excluded, "work_style_impossible")
 
         # User filters, counted apart.
@@ -255,6 +255,28 @@ class Ranker:
             completed_in_stages=int(in_stages), completed_in_fields=int(in_fields),
             fee_per_hour=fee, budget_per_hour=budget_hour, fee_status=status, type_match=type_match,
             availability_stale=bool(col("stale")[row]), open_contact_requests=int(col("open_requests")[row]))
+
+
+def _site_reach(index: CandidateIndex, work_style: str, lat: float | None, lng: float | None,
+                prefecture_code: str | None) -> tuple[np.ndarray, np.ndarray]:
+    """Distance to one site (NaN for remote work) and whether its prefecture is in each expert's reach."""
+    col = index.column
+    distance = (features.distance_km(col("lat"), col("lng"), lat, lng)
+                if work_style != "remote" else np.full(index.n_rows, np.nan, dtype=np.float32))
+    pref_bit = _pref_bit(prefecture_code)
+    pref_reach = (col("travel_prefs") & pref_bit) != 0 if pref_bit else np.zeros(index.n_rows, dtype=bool)
+    return distance, pref_reach
+
+
+def _also_at(index: CandidateIndex, work_style: str, site: Site, place: np.ndarray, possible: np.ndarray,
+             distance: np.ndarray, pref_reach: np.ndarray):
+    """Combine one more site of a shared need: the worst site decides (lowest place score, farthest distance)."""
+    col = index.column
+    site_distance, site_pref = _site_reach(index, work_style, site.lat, site.lng, site.prefecture_code)
+    site_place, site_possible = features.place(work_style, col("remote"), col("onsite"), col("resident"),
+                                               site_distance, col("reach_km"), site_pref)
+    return (np.minimum(place, site_place), possible & site_possible, np.fmax(distance, site_distance),
+            pref_reach & site_pref)
 
 
 def work_style_codes(style: str, remote: bool, onsite: bool, resident: bool, distance: float, reach: float,

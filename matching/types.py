@@ -81,6 +81,15 @@ class ExpertRecord:
     availability_stale: bool = False
 
 
+@dataclass(frozen=True)
+class Site:
+    """Another place a shared need's work happens (共同任用: each co-organization's site)."""
+
+    lat: float | None
+    lng: float | None
+    prefecture_code: str | None = None
+
+
 @dataclass(frozen=True, eq=False)
 class NeedQuery:
     """A need as the matcher sees it.
@@ -89,6 +98,8 @@ class NeedQuery:
     `skill_weights` optionally overrides the weight of an explicit item. `talent_type` None means
     "derive from the stages". `weights` overrides signal weights for this need only.
     `text_vector` is the stored embedding of title + description (kind="query"), or None.
+    `other_sites` are the co-organizations' sites of a shared need: on-site work must reach every site
+    (`lat`/`lng` is the lead organization's); remote work ignores them.
     """
 
     required: Mapping[str, int] = field(default_factory=dict)
@@ -109,6 +120,7 @@ class NeedQuery:
     schemes: frozenset[str] | None = None
     text_vector: np.ndarray | None = None
     weights: Mapping[str, float] | None = None
+    other_sites: tuple[Site, ...] = ()
 
 
 @dataclass(frozen=True)
