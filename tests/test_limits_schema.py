@@ -33,6 +33,8 @@ BOUNDS = {
     ("need", "external_id"): limits.EXTERNAL_ID, ("need", "title"): limits.TITLE,
     ("need", "description"): limits.DESCRIPTION, ("need", "hours_per_month"): limits.HOURS_PER_MONTH,
     ("need", "budget_max"): limits.MONEY,
+    ("need_role", "hours_per_month"): limits.COMMITTED_HOURS, ("need_share", "hours_per_month"): limits.HOURS_PER_MONTH,
+    ("need_share", "budget_max"): limits.MONEY,
     ("need_skill", "min_level"): limits.REQUIRED_LEVEL, ("need_skill", "weight"): limits.SKILL_WEIGHT,
     ("shortlist_entry", "message"): limits.MESSAGE,
     ("engagement", "title"): limits.TITLE, ("engagement", "role"): limits.ROLE,

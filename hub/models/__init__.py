@@ -3,7 +3,7 @@ from hub.models.audit import AuditEvent
 from hub.models.dispatch import DispatchAssignment, DispatchField, DispatchRequest
 from hub.models.engagements import Engagement, EngagementField, EngagementStage, Evaluation, EvaluationSkill
 from hub.models.matching import Embedding, RankerWeights
-from hub.models.needs import Need, NeedField, NeedSkill, NeedStage, ShortlistEntry
+from hub.models.needs import Need, NeedField, NeedRole, NeedShare, NeedSkill, NeedStage, ShortlistEntry
 from hub.models.organizations import Organization
 from hub.models.people import (ExpertField, ExpertProfile, ExpertRole, ExpertScheme, ExpertSkill, ExpertStage,
                                ExpertTravelPrefecture, Notification, User)
@@ -13,5 +13,5 @@ __all__ = [
     "AuditEvent", "DispatchAssignment", "DispatchField", "DispatchRequest", "Embedding", "Engagement",
     "EngagementField", "EngagementStage", "Evaluation", "EvaluationSkill", "ExpertField", "ExpertProfile",
     "ExpertRole", "ExpertScheme", "ExpertSkill", "ExpertStage", "ExpertTravelPrefecture", "Need", "NeedField",
-    "NeedSkill", "NeedStage", "Notification", "Organization", "RankerWeights", "ShortlistEntry", "User",
+    "NeedRole", "NeedShare", "NeedSkill", "NeedStage", "Notification", "Organization", "RankerWeights", "ShortlistEntry", "User",
 ]

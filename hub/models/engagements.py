@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from sqlalchemy import (Boolean, CheckConstraint, Date, DateTime, Float, ForeignKey, Index, SmallInteger, String,
-                        Text, text)
+                        Text, UniqueConstraint, text)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from hub import limits
@@ -14,6 +14,7 @@ from hub.limits import length_check, range_check
 ENGAGEMENT_STATUSES = ("proposed", "active", "completed", "cancelled")
 ENGAGEMENT_SOURCES = ("need", "dispatch", "import")
 OPEN_PER_ENTRY = "status IN ('proposed', 'active')"
+OWN_EVALUATION = "co_organization_id IS NULL"
 
 
 class Engagement(Base):
@@ -53,7 +54,15 @@ class Engagement(Base):
     organization: Mapped["Organization"] = relationship()  # noqa: F821
     stages: Mapped[list["EngagementStage"]] = relationship(cascade="all, delete-orphan")
     fields: Mapped[list["EngagementField"]] = relationship(cascade="all, delete-orphan")
-    evaluation: Mapped["Evaluation | None"] = relationship(back_populates="engagement", cascade="all, delete-orphan")
+    # The engagement's own organization's evaluation; on a shared need each co-organization adds its own
+    # (co_evaluations), so every organization that shared the work says how it went.
+    evaluation: Mapped["Evaluation | None"] = relationship(
+        back_populates="engagement", cascade="all, delete-orphan",
+        primaryjoin="and_(Engagement.id == foreign(Evaluation.engagement_id), Evaluation.co_organization_id.is_(None))")
+    co_evaluations: Mapped[list["Evaluation"]] = relationship(
+        viewonly=True, order_by="Evaluation.co_organization_id",
+        primaryjoin="and_(Engagement.id == foreign(Evaluation.engagement_id), "
+                    "Evaluation.co_organization_id.is_not(None))")
 
     @property
     def stage_ids(self) -> list[str]:
@@ -80,10 +89,18 @@ class Evaluation(Base):
     """The organization's evaluation after an engagement; it feeds past results and verified skills."""
 
     __tablename__ = "evaluation"
-    __table_args__ = (range_check("overall", limits.RATING), length_check("comment", limits.COMMENT))
+    __table_args__ = (
+        range_check("overall", limits.RATING), length_check("comment", limits.COMMENT),
+        # One evaluation by the engagement's organization, and one by each co-organization of a shared need.
+        Index("uq_evaluation_own_per_engagement", "engagement_id", unique=True,
+              postgresql_where=text(OWN_EVALUATION), sqlite_where=text(OWN_EVALUATION)),
+        UniqueConstraint("engagement_id", "co_organization_id", name="uq_evaluation_engagement_id_co_organization_id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    engagement_id: Mapped[int] = mapped_column(ForeignKey("engagement.id", ondelete="CASCADE"), unique=True)
+    engagement_id: Mapped[int] = mapped_column(ForeignKey("engagement.id", ondelete="CASCADE"))
+    # NULL: the engagement's own organization; otherwise the co-organization of the shared need that evaluates.
+    co_organization_id: Mapped[int | None] = mapped_column(ForeignKey("organization.id"))
     overall: Mapped[float] = mapped_column(Float)
     would_rehire: Mapped[bool | None] = mapped_column(Boolean)
     comment: Mapped[str] = mapped_column(Text, default="")

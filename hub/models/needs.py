@@ -60,6 +60,11 @@ class Need(Base):
     skills: Mapped[list["NeedSkill"]] = relationship(cascade="all, delete-orphan", order_by="NeedSkill.skill_id")
     fields: Mapped[list["NeedField"]] = relationship(cascade="all, delete-orphan")
     shortlist: Mapped[list["ShortlistEntry"]] = relationship(back_populates="need", cascade="all, delete-orphan")
+    # A need asking for a team: the DSS roles to fill, each with its hours (they add up to hours_per_month).
+    team_roles: Mapped[list["NeedRole"]] = relationship(cascade="all, delete-orphan", order_by="NeedRole.role_id")
+    # A shared need (共同任用): the co-organizations beside `organization` (the lead, which posts it and
+    # concludes the engagement), each with its share of the hours and the budget and its own site.
+    shares: Mapped[list["NeedShare"]] = relationship(cascade="all, delete-orphan", order_by="NeedShare.organization_id")
 
     @property
     def stage_ids(self) -> list[str]:
@@ -68,6 +73,23 @@ class Need(Base):
     @property
     def field_ids(self) -> list[str]:
         return [f.field_id for f in self.fields]
+
+    @property
+    def role_hours(self) -> dict[str, int]:
+        """DSS role -> hours per month, for a need asking for a team (empty otherwise)."""
+        return {r.role_id: r.hours_per_month for r in self.team_roles}
+
+    @property
+    def co_organization_ids(self) -> list[int]:
+        return [s.organization_id for s in self.shares]
+
+    @property
+    def lead_share(self) -> tuple[int, int | None]:
+        """The lead organization's share: what the co-organizations' shares leave of the hours and budget."""
+        hours = self.hours_per_month - sum(s.hours_per_month for s in self.shares)
+        budget = (None if self.budget_max is None
+                  else self.budget_max - sum(s.budget_max or 0 for s in self.shares))
+        return hours, budget
 
     @property
     def required_skills(self) -> dict[str, int]:
@@ -104,6 +126,34 @@ class NeedField(Base):
     __tablename__ = "need_field"
     need_id: Mapped[int] = mapped_column(ForeignKey("need.id", ondelete="CASCADE"), primary_key=True)
     field_id: Mapped[str] = mapped_column(String(40), primary_key=True)
+
+
+class NeedRole(Base):
+    """A DSS role (skill_taxonomy roles) a team for the need must fill, with the hours it takes per month."""
+
+    __tablename__ = "need_role"
+    __table_args__ = (range_check("hours_per_month", limits.COMMITTED_HOURS),)
+    need_id: Mapped[int] = mapped_column(ForeignKey("need.id", ondelete="CASCADE"), primary_key=True)
+    role_id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    hours_per_month: Mapped[int] = mapped_column(SmallInteger)
+
+
+class NeedShare(Base):
+    """A co-organization of a shared need (共同任用): its share of the hours and the budget, and its site."""
+
+    __tablename__ = "need_share"
+    __table_args__ = (
+        range_check("hours_per_month", limits.HOURS_PER_MONTH),
+        range_check("budget_max", limits.MONEY, nullable=True),
+        CheckConstraint("length(location_lg_code) = 6", name="location_lg_code_length"),
+    )
+    need_id: Mapped[int] = mapped_column(ForeignKey("need.id", ondelete="CASCADE"), primary_key=True)
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organization.id"), primary_key=True, index=True)
+    hours_per_month: Mapped[int] = mapped_column(SmallInteger)
+    budget_max: Mapped[int | None] = mapped_column(Integer)  # in the need's budget unit; NULL when it has none
+    location_lg_code: Mapped[str] = mapped_column(String(6))
+
+    organization: Mapped["Organization"] = relationship()  # noqa: F821
 
 
 class ShortlistEntry(Base):

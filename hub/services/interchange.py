@@ -29,13 +29,14 @@ from hub.models import (Engagement, EngagementField, EngagementStage, Evaluation
                         ExpertProfile, ExpertRole, ExpertScheme, ExpertSkill, ExpertStage, ExpertTravelPrefecture, Need,
                         Organization, User)
 from hub.models.engagements import ENGAGEMENT_STATUSES
+from hub.models.needs import NeedShare
 from hub.models.needs import ENGAGEMENT_FORMS, NEED_STATUSES, WORK_STYLES
 from hub.models.organizations import ORGANIZATION_KINDS
 from hub.models.people import EXPERT_STATUSES, FEE_UNITS, SCHEMES, SKILL_SOURCES, TALENT_TYPES, VISIBILITIES
 from hub.services import audit
 from hub.services.experts import (EngagementData, ExpertData, OrganizationData, engagement_columns,
                                   expert_columns)
-from hub.services.needs import NeedData, apply_need
+from hub.services.needs import NeedData, ShareData, apply_need, team_and_share_problems
 from hub.services.organizations import LocalGovernments
 from skill_taxonomy import Taxonomy
 
@@ -68,7 +69,8 @@ OTHER_ORGANIZATION_KINDS = tuple(k for k in ORGANIZATION_KINDS if k not in ("mun
 SKILL_KEYS = ("level", "source", "rating_mean", "rating_count")
 NEED_KEYS = ("external_id", "org_lg_code", "title", "description", "stages", "talent_type", "required_skills",
              "nice_to_have_skills", "fields", "work_style", "location_lg_code", "hours_per_month", "start", "end",
-             "budget", "engagement_form", "status")
+             "budget", "engagement_form", "status", "team_roles", "co_organizations")
+SHARE_KEYS = ("org_lg_code", "hours_per_month", "budget_max", "location_lg_code")
 NEED_REQUIRED = ("external_id", "org_lg_code", "title", "stages", "work_style", "hours_per_month", "start",
                  "engagement_form")
 WORK_STYLE_KEYS = ("remote", "onsite", "resident")
@@ -906,7 +908,8 @@ def _write_evaluations(connection: Connection, pairs: list[tuple[dict, Engagemen
     """The evaluation of each engagement: the line's rating; comment and skill ratings kept when not given."""
     table = Evaluation.__table__
     existing = {row["engagement_id"]: row for row in
-                _load(connection, Evaluation, "engagement_id", [row["id"] for row, _ in pairs]).values()}
+                _load(connection, Evaluation, "engagement_id", [row["id"] for row, _ in pairs]).values()
+                if row["co_organization_id"] is None}  # co-organizations' evaluations: the backup carries them
     gone = [existing[row["id"]]["id"] for row, item in pairs if item.rating is None and row["id"] in existing]
     if gone:
         connection.execute(delete(EvaluationSkill.__table__).where(EvaluationSkill.evaluation_id.in_(gone)))
@@ -1013,7 +1016,47 @@ def _check_need(c: _Checker, obj: dict) -> NeedData | None:
             data.budget_unit = c.choice(budget["unit"], "budget.unit", FEE_UNITS, "budget unit")
         if "max" in budget:
             data.budget_max = c.integer(budget["max"], "budget.max", 0, MAX_AMOUNT)
+    if "team_roles" in obj and (roles := c.mapping(obj["team_roles"], "team_roles")) is not None:
+        data.team_roles = {}
+        for role_id, hours in roles.items():
+            if role_id not in t.roles:
+                c.error(f"team_roles.{role_id}", "unknown role id")
+            elif (value := c.integer(hours, f"team_roles.{role_id}", limits.COMMITTED_HOURS.low,
+                                     limits.COMMITTED_HOURS.high)) is not None:
+                data.team_roles[role_id] = value
+    if "co_organizations" in obj and isinstance(shares := obj["co_organizations"], list):
+        data.shares = []
+        for i, share in enumerate(shares):
+            where = f"co_organizations[{i}]"
+            if (share := c.mapping(share, where)) is None:
+                continue
+            c.keys(share, SHARE_KEYS, ("org_lg_code", "hours_per_month"), f"{where}.")
+            code = c.lg_code(share["org_lg_code"], f"{where}.org_lg_code") if "org_lg_code" in share else None
+            hours = (c.integer(share["hours_per_month"], f"{where}.hours_per_month", 0, MAX_HOURS_PER_MONTH)
+                     if "hours_per_month" in share else None)
+            budget = c.integer(share.get("budget_max"), f"{where}.budget_max", 0, MAX_AMOUNT, nullable=True)
+            site = c.lg_code(share.get("location_lg_code"), f"{where}.location_lg_code", nullable=True)
+            if code is not None and hours is not None:
+                data.shares.append(ShareData(code, hours, budget, site))
+    elif "co_organizations" in obj:
+        c.error("co_organizations", "must be a list")
+    if not c.failed:
+        for problem, i in team_and_share_problems(data):
+            c.error(f"co_organizations[{i}]" if i is not None else _SHARE_PROBLEM_PATHS[problem],
+                    SHARE_PROBLEM_TEXTS[problem])
     return None if c.failed else data
+
+
+_SHARE_PROBLEM_PATHS = {"roles_hours_sum": "team_roles", "shares_hours_over": "co_organizations",
+                        "shares_budget_over": "co_organizations"}
+SHARE_PROBLEM_TEXTS = {
+    "roles_hours_sum": "the roles' hours must add up to hours_per_month",
+    "share_is_lead": "the posting organization (org_lg_code) cannot also be a co-organization",
+    "share_twice": "this co-organization is listed twice",
+    "shares_hours_over": "the co-organizations' hours exceed hours_per_month",
+    "share_budget_without_budget": "a budget share needs the need's budget",
+    "shares_budget_over": "the co-organizations' budget shares exceed budget.max",
+}
 
 
 def parse_needs(source: bytes | IO[bytes], taxonomy: Taxonomy, *, gazetteer: Gazetteer | None = None) -> Parsed:
@@ -1027,14 +1070,16 @@ def apply_needs(session: Session, records: list[NeedData], *, gazetteer: Gazette
     gazetteer = gazetteer or load_gazetteer()
     existing = _existing(session, Need, [r.external_id for r in records],
                          (selectinload(Need.stages), selectinload(Need.skills), selectinload(Need.fields),
-                          selectinload(Need.organization)))
+                          selectinload(Need.organization), selectinload(Need.team_roles),
+                          selectinload(Need.shares)))
     organizations = LocalGovernments(session, gazetteer)
-    organizations.preload(r.org_lg_code for r in records if r.org_lg_code)
+    organizations.preload([r.org_lg_code for r in records if r.org_lg_code]
+                          + [s.org_lg_code for r in records for s in (r.shares or ())])
     created = updated = 0
     with session.no_autoflush:
         for i, data in enumerate(records, start=1):
             need = existing.get(data.external_id)
-            apply_need(session, need, data, organizations.get(data.org_lg_code))
+            apply_need(session, need, data, organizations.get(data.org_lg_code), organizations.get)
             created, updated = (created + 1, updated) if need is None else (created, updated + 1)
             if i % batch_size == 0:
                 session.flush()
@@ -1189,6 +1234,10 @@ def need_to_interchange(need: Need) -> dict:
         "budget": None if need.budget_unit is None else {"unit": need.budget_unit, "max": need.budget_max},
         "engagement_form": need.engagement_form,
         "status": need.status,
+        "team_roles": {r.role_id: r.hours_per_month for r in sorted(need.team_roles, key=lambda r: r.role_id)},
+        "co_organizations": sorted(({"org_lg_code": s.organization.lg_code, "hours_per_month": s.hours_per_month,
+                                     "budget_max": s.budget_max, "location_lg_code": s.location_lg_code}
+                                    for s in need.shares), key=lambda s: s["org_lg_code"]),
     }
 
 
@@ -1200,7 +1249,8 @@ def export_needs(session: Session, *, batch_size: int = 1000) -> Iterator[dict]:
     """
     query = (select(Need).order_by(Need.external_id)
              .options(selectinload(Need.stages), selectinload(Need.skills), selectinload(Need.fields),
-                      selectinload(Need.organization))
+                      selectinload(Need.organization), selectinload(Need.team_roles),
+                      selectinload(Need.shares).selectinload(NeedShare.organization))
              .execution_options(yield_per=batch_size))
     skipped = 0
     for need in session.scalars(query):

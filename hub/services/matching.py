@@ -127,7 +127,12 @@ def load_expert_rows(session: Session, *, since: datetime | None = None, ids: Se
         E.expert_id, E.id, E.status, E.start_date, E.end_date, E.hours_per_month, E.title, E.role,
         E.contribution, Organization.name, Evaluation.overall, Evaluation.would_rehire)
         .join(Organization, Organization.id == E.organization_id)
-        .outerjoin(Evaluation, Evaluation.engagement_id == E.id).where(owned(E.expert_id)))
+        .outerjoin(Evaluation, (Evaluation.engagement_id == E.id) & Evaluation.co_organization_id.is_(None))
+        .where(owned(E.expert_id)))
+    # A shared need's co-organizations evaluate too: each evaluation is one more rating of the expert.
+    co_ratings = _grouped(session, select(E.expert_id, Evaluation.overall, Evaluation.would_rehire)
+                          .join(Evaluation, Evaluation.engagement_id == E.id)
+                          .where(Evaluation.co_organization_id.is_not(None), owned(E.expert_id)))
     engagement_ids = select(E.id).where(E.status == "completed", owned(E.expert_id)).scalar_subquery()
     e_stages = _grouped(session, select(EngagementStage.engagement_id, EngagementStage.stage_id)
                         .where(EngagementStage.engagement_id.in_(engagement_ids)))
@@ -157,6 +162,7 @@ def load_expert_rows(session: Session, *, since: datetime | None = None, ids: Se
                 field_counts.update(field for _, field in e_fields.get(e_id, ()))
             if overall is not None:
                 ratings.append(matching.Rating(float(overall), rehire))
+        ratings.extend(matching.Rating(float(overall), rehire) for _, overall, rehire in co_ratings.get(expert_id, ()))
         own_skills = skills.get(expert_id, [])
         records.append(matching.ExpertRecord(
             id=expert_id, external_id=external_id, talent_type=talent_type,

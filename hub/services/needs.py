@@ -1,6 +1,7 @@
 """Needs (募集): create and update from plain, already validated data, and the verbs that change a need."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -8,10 +9,60 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
 from hub.db import utcnow
-from hub.models import Need, NeedField, NeedSkill, NeedStage, Organization, User
+from hub.models import Need, NeedField, NeedRole, NeedShare, NeedSkill, NeedStage, Organization, User
 from hub.permissions import can_manage_need, require
 from hub.services import audit
 from hub.services.errors import Refused, StateError
+from hub.services.organizations import LocalGovernments
+
+
+@dataclass
+class ShareData:
+    """A co-organization's share of a shared need (共同任用): hours and budget (in the need's unit), and its site."""
+
+    org_lg_code: str
+    hours_per_month: int
+    budget_max: int | None = None
+    location_lg_code: str | None = None  # None: the co-organization's own code
+
+
+# Codes of what can be wrong with a need's team roles and shares; the form and the importer word them.
+SHARE_PROBLEMS = ("roles_hours_sum", "share_is_lead", "share_twice", "shares_hours_over", "share_budget_without_budget",
+                  "shares_budget_over")
+
+
+def team_and_share_problems(data: "NeedData") -> list[tuple[str, int | None]]:
+    """Return (problem code, index of the share or None) for the rules of team roles and shares.
+
+    A team's role hours add up to the need's hours; a co-organization is not the lead and appears once; the
+    co-organizations' shares leave the lead a share of at least zero hours and yen; a budget share needs a budget.
+    """
+    problems: list[tuple[str, int | None]] = []
+    if data.team_roles and sum(data.team_roles.values()) != data.hours_per_month:
+        problems.append(("roles_hours_sum", None))
+    shares = data.shares or []
+    seen: set[str] = set()
+    for i, share in enumerate(shares):
+        if share.org_lg_code == data.org_lg_code:
+            problems.append(("share_is_lead", i))
+        elif share.org_lg_code in seen:
+            problems.append(("share_twice", i))
+        seen.add(share.org_lg_code)
+        if share.budget_max is not None and data.budget_max is None:
+            problems.append(("share_budget_without_budget", i))
+    if sum(s.hours_per_month for s in shares) > data.hours_per_month:
+        problems.append(("shares_hours_over", None))
+    if data.budget_max is not None and sum(s.budget_max or 0 for s in shares) > data.budget_max:
+        problems.append(("shares_budget_over", None))
+    return problems
+
+
+def split_hours(hours: int, role_ids: list[str]) -> dict[str, int]:
+    """Split a team's hours evenly over its roles (the first roles take the remainder), each at least 1."""
+    if not role_ids:
+        return {}
+    base, extra = divmod(hours, len(role_ids))
+    return {role: max(1, base + (1 if i < extra else 0)) for i, role in enumerate(role_ids)}
 
 
 @dataclass
@@ -37,10 +88,22 @@ class NeedData:
     budget_unit: str | None = None
     budget_max: int | None = None
     status: str = "open"
+    # Added in format 2 of the interchange: None keeps what the hub has (a file in the older shape erases nothing).
+    team_roles: dict[str, int] | None = None  # DSS role -> hours per month (a need asking for a team)
+    shares: list[ShareData] | None = None     # co-organizations of a shared need
 
 
-def apply_need(session: Session, need: Need | None, data: NeedData, organization: Organization) -> Need:
-    """Create a need (need None) or update one so that it says exactly what `data` says; flushes nothing."""
+def share_sites(need: Need) -> list[str]:
+    """The co-organizations' sites of a shared need (lg codes), beside the need's own location."""
+    return [s.location_lg_code for s in need.shares]
+
+
+def apply_need(session: Session, need: Need | None, data: NeedData, organization: Organization,
+               co_organizations: Callable[[str], Organization] | None = None) -> Need:
+    """Create a need (need None) or update one so that it says exactly what `data` says; flushes nothing.
+
+    `co_organizations` resolves a share's lg code to its organization (created from the gazetteer when new).
+    """
     if need is None:
         need = Need(external_id=data.external_id)
         session.add(need)
@@ -75,6 +138,28 @@ def apply_need(session: Session, need: Need | None, data: NeedData, organization
             row.weight = data.skill_weights.get(skill_id, 1.0)
             skills.append(row)
     need.skills = skills
+
+    if data.team_roles is not None:
+        by_role = {row.role_id: row for row in need.team_roles}
+        roles = []
+        for role_id, hours in data.team_roles.items():
+            row = by_role.get(role_id) or NeedRole(role_id=role_id)
+            row.hours_per_month = hours
+            roles.append(row)
+        need.team_roles = roles
+    if data.shares is not None and (data.shares or need.shares):
+        resolve = co_organizations or LocalGovernments(session).get
+        by_org = {row.organization_id: row for row in need.shares}
+        shares = []
+        for share in data.shares:
+            org = resolve(share.org_lg_code)
+            if org.id is None:
+                session.flush()  # a co-organization new to the hub needs its id for the share's key
+            row = by_org.get(org.id) or NeedShare(organization=org)
+            row.hours_per_month, row.budget_max = share.hours_per_month, share.budget_max
+            row.location_lg_code = share.location_lg_code or org.lg_code
+            shares.append(row)
+        need.shares = shares
     return need
 
 

@@ -194,11 +194,12 @@ def delete_account(session: Session, actor: User, expert: ExpertProfile, *, pass
     expert.user = None  # first: a deleted profile belongs to no account (CHECK deleted_unlisted)
     _anonymise_profile(expert, now)
     for engagement in session.scalars(select(Engagement).where(Engagement.expert_id == expert.id)
-                                      .options(selectinload(Engagement.evaluation))):
+                                      .options(selectinload(Engagement.evaluation),
+                                               selectinload(Engagement.co_evaluations))):
         if engagement.source == "import":  # typed by the expert on their track record page
             engagement.role, engagement.contribution, engagement.outcome = "", "", None
-        if engagement.evaluation is not None:
-            engagement.evaluation.comment = ""
+        for evaluation in ([engagement.evaluation] if engagement.evaluation else []) + engagement.co_evaluations:
+            evaluation.comment = ""
     for entry in session.scalars(select(ShortlistEntry).where(ShortlistEntry.expert_id == expert.id)):
         entry.message = None
         if entry.state == "contacted":
