@@ -117,12 +117,18 @@ def visible_own_organization_id(user: Any) -> int | None:
 
 # -- needs ----------------------------------------------------------------------------------------
 
+def works_for_co_organization(user: Any, need: Need) -> bool:
+    """Approved staff of a co-organization of a shared need (共同任用); never of the lead organization."""
+    return any(works_for(user, organization_id) for organization_id in need.co_organization_ids)
+
+
 def can_see_need(user: Any, need: Need) -> bool:
-    """Drafts: approved staff of the need's organization and admins; otherwise any signed-in user."""
+    """Drafts: approved staff of the need's organization or of its co-organizations, and admins; otherwise any
+    signed-in user."""
     if not is_signed_in(user):
         return False
     if need.status == "draft":
-        return is_admin(user) or works_for(user, need.organization_id)
+        return is_admin(user) or works_for(user, need.organization_id) or works_for_co_organization(user, need)
     return True
 
 
@@ -133,14 +139,26 @@ def can_manage_need(user: Any, need: Need) -> bool:
 
 
 def can_see_candidates(user: Any, need: Need) -> bool:
-    """The ranking and the shortlist: approved staff of the need's organization, approved bureau staff of the
-    bureau of the need's region, admins; nobody else."""
+    """The ranking, the team proposals and the shortlist: approved staff of the need's organization and of a
+    shared need's co-organizations, approved bureau staff of the bureau of any of their regions, admins."""
     if not can_see_need(user, need):
         return False
-    if is_admin(user) or works_for(user, need.organization_id):
+    if is_admin(user) or works_for(user, need.organization_id) or works_for_co_organization(user, need):
         return True
     bureau = bureau_of(user)
-    return bureau is not None and need.organization is not None and need.organization.bureau_id == bureau
+    if bureau is None:
+        return False
+    return (need.organization is not None and need.organization.bureau_id == bureau) or any(
+        share.organization.bureau_id == bureau for share in need.shares)
+
+
+def can_evaluate_for(user: Any, need: Need, organization_id: int) -> bool:
+    """Evaluate an engagement from the need on behalf of one organization: approved org_staff of it, when it is
+    the need's organization or a co-organization of the shared need. Each organization evaluates once; the
+    lead organization alone hires (shortlist, contact, start, complete), so an engagement counts once."""
+    if not (is_approved_org_staff(user) and works_for(user, organization_id)):
+        return False
+    return organization_id == need.organization_id or organization_id in need.co_organization_ids
 
 
 # -- experts --------------------------------------------------------------------------------------
@@ -193,7 +211,7 @@ def _has_shortlisted(session: Session, organization_id: int | None, expert: Expe
 TEMPLATE_GLOBALS = (
     is_admin, is_expert, is_approved_staff, is_waiting_for_approval, can_use_staff_pages, can_post_need,
     can_review_staff, can_see_need, can_manage_need, can_see_candidates, can_edit_expert,
-    can_respond_to_contact,
+    can_respond_to_contact, works_for_co_organization, can_evaluate_for,
 )
 
 

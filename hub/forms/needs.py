@@ -26,6 +26,17 @@ class SkillRowForm(Form):
                        choices=[SelectChoice("must", _l("Required")), SelectChoice("nice", _l("Nice to have"))])
 
 
+class ShareRowForm(Form):
+    """A co-organization of a shared need (共同任用) and its share of the hours and the budget."""
+
+    lg_code = SelectField(_l("Co-organization"), choices=[], default="", validators=[Optional()])
+    hours_per_month = IntegerField(_l("Its hours per month"), validators=[Optional(), within(limits.HOURS_PER_MONTH)])
+    budget_max = IntegerField(_l("Its budget share (yen)"), validators=[Optional(), within(limits.MONEY)])
+
+
+BLANK_SHARE_ROWS = 2
+
+
 class NeedForm(FlaskForm):
     """Create or edit a need; the "suggest" button re-renders it with skills from the stages and the text."""
 
@@ -46,6 +57,11 @@ class NeedForm(FlaskForm):
     budget_unit = SelectField(_l("Budget unit"), default="")
     budget_max = IntegerField(_l("Maximum budget (yen)"), validators=[Optional(), within(limits.MONEY)])
     engagement_form = SelectField(_l("Engagement form"), validators=[DataRequired()])
+    team_roles = MultiCheckboxField(
+        _l("Roles of a team"), validators=[Optional()],
+        description=_l("Choose two or more DSS roles when one person cannot do it all: the hub then also proposes "
+                       "small teams. The hours per month are split evenly over the roles."))
+    shares = FieldList(FormField(ShareRowForm), min_entries=BLANK_SHARE_ROWS)
     suggest = SubmitField(_l("Suggest skills from the stages and the description"))
     save = SubmitField(_l("Save"))
 
@@ -72,6 +88,19 @@ class NeedForm(FlaskForm):
             if skill in seen:
                 raise ValidationError(_l("Each skill can be listed only once."))
             seen.add(skill)
+
+    def validate_team_roles(self, field: MultiCheckboxField) -> None:
+        if field.data and len(field.data) == 1:
+            raise ValidationError(_l("A team needs at least two roles; leave all unchecked for one person."))
+        if field.data and self.hours_per_month.data is not None and self.hours_per_month.data < len(field.data):
+            raise ValidationError(_l("Give every role at least one hour per month."))
+
+    def validate_shares(self, field: FieldList) -> None:
+        for row in field:
+            if row.form.lg_code.data and row.form.hours_per_month.data is None:
+                row.form.hours_per_month.errors = list(row.form.hours_per_month.errors) + [
+                    str(_l("Give this organization's hours per month."))]
+                raise ValidationError(_l("Give each co-organization its hours per month."))
 
     def skill_levels(self) -> tuple[dict[str, int], dict[str, int]]:
         """Return (required, nice-to-have) item -> minimum level from the filled rows."""

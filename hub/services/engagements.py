@@ -22,6 +22,7 @@ import matching
 from hub.db import utcnow
 from hub.models import (Engagement, EngagementField, EngagementStage, Evaluation, EvaluationSkill, ExpertProfile,
                         ExpertSkill, Need, ShortlistEntry, User)
+from hub import permissions
 from hub.permissions import can_manage_need, require
 from hub.services import audit
 from hub.services.availability import remaining_hours_by_expert
@@ -164,16 +165,30 @@ def complete_engagement(session: Session, actor: User | None, engagement: Engage
 
 def evaluate(session: Session, actor: User | None, engagement: Engagement, *, overall: int,
              would_rehire: bool | None, comment: str = "", skill_ratings: dict[str, int] | None = None,
-             asked_levels: dict[str, int] | None = None) -> Evaluation:
-    """Store the organization's evaluation and fold it into the expert's record and verified skills.
+             asked_levels: dict[str, int] | None = None, co_organization_id: int | None = None) -> Evaluation:
+    """Store an organization's evaluation and fold it into the expert's record and verified skills.
 
     `asked_levels` (item -> level the need asked for) is the level a well-rated skill is verified at;
-    without it the expert's own level is confirmed.
+    without it the expert's own level is confirmed. `co_organization_id` names the co-organization of a
+    shared need that evaluates (None: the engagement's own organization); each organization evaluates once.
     """
-    _may_manage(actor, _need_of(session, engagement))
+    need = _need_of(session, engagement)
+    if co_organization_id is None:
+        _may_manage(actor, need)
+    elif need is None or co_organization_id not in need.co_organization_ids:
+        raise StateError(_l("This organization does not share this need."), reason="not_shared")
+    elif actor is not None:
+        require(permissions.can_evaluate_for(actor, need, co_organization_id))
     if engagement.status != "completed":
         raise StateError(_l("Complete the engagement before evaluating it."), reason="not_completed")
-    if engagement.evaluation is not None:
+
+    def evaluated() -> bool:
+        return session.scalar(select(Evaluation.id).where(
+            Evaluation.engagement_id == engagement.id,
+            Evaluation.co_organization_id.is_(None) if co_organization_id is None
+            else Evaluation.co_organization_id == co_organization_id)) is not None
+
+    if evaluated():
         raise StateError(_l("This engagement has been evaluated already."), reason="evaluated")
     if not 1 <= overall <= 5:
         raise ValueError(f"overall must be 1-5, got {overall!r}")
@@ -183,14 +198,18 @@ def evaluate(session: Session, actor: User | None, engagement: Engagement, *, ov
         raise ValueError(f"ratings must be 1-5, got {bad!r}")
     # Under the expert's lock: two evaluations of the same expert at once must not lose a rating.
     expert = lock_expert(session, engagement.expert_id)
-    if session.scalar(select(Evaluation.id).where(Evaluation.engagement_id == engagement.id)) is not None:
+    if evaluated():
         raise StateError(_l("This engagement has been evaluated already."), reason="evaluated")
     rows = {row.skill_id: row for row in session.scalars(
         select(ExpertSkill).where(ExpertSkill.expert_id == expert.id).execution_options(populate_existing=True))}
-    evaluation = Evaluation(engagement=engagement, overall=float(overall), would_rehire=would_rehire,
+    evaluation = Evaluation(overall=float(overall), would_rehire=would_rehire,
                             comment=comment.strip(), evaluator_id=actor.id if actor else None,
                             skill_ratings=[EvaluationSkill(skill_id=k, rating=int(v))
                                            for k, v in sorted(skill_ratings.items())])
+    if co_organization_id is None:
+        evaluation.engagement = engagement
+    else:  # beside the engagement's own evaluation, not in its place
+        evaluation.engagement_id, evaluation.co_organization_id = engagement.id, co_organization_id
     session.add(evaluation)  # before expert.skills loads (an autoflush) below
     for skill_id, rating in sorted(skill_ratings.items()):
         row = rows.get(skill_id)
@@ -209,5 +228,5 @@ def evaluate(session: Session, actor: User | None, engagement: Engagement, *, ov
             row.source = "rated"
     session.flush()
     audit.record(session, actor, "evaluation.create", "evaluation", evaluation.id, engagement_id=engagement.id,
-                 overall=overall, skills=len(skill_ratings))
+                 overall=overall, skills=len(skill_ratings), co_organization_id=co_organization_id)
     return evaluation

@@ -19,4 +19,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(admin.bp)
     from hub.views import api, needs
     app.register_blueprint(needs.bp)
+    from hub.views import shared_needs, teams
+    app.register_blueprint(teams.bp)
+    app.register_blueprint(shared_needs.bp)
     app.register_blueprint(api.bp)

@@ -22,10 +22,13 @@ from hub.forms.experts import prefecture_choices
 from hub.forms.needs import (BLANK_SKILL_ROWS, CompleteEngagementForm, ContactForm, FilterForm, NeedForm,
                              ShortlistForm, SimpleActionForm, StartEngagementForm, WeightsForm)
 from hub.gazetteer import load_gazetteer
-from hub.models import Engagement, ExpertProfile, Need, Organization, ShortlistEntry
+from hub.models import Engagement, ExpertProfile, Need, NeedShare, Organization, ShortlistEntry
 from hub.services import engagements, needs as need_verbs
 from hub.services.errors import NotEnoughHours, Refused, conflicts_as
 from hub.services.needs import NeedData
+from hub.views.shared_needs import shared_context
+from hub.views import need_parts
+from hub.views.teams import team_context
 
 bp = Blueprint("needs", __name__, url_prefix="/needs")
 
@@ -113,11 +116,13 @@ def index():
     own = []
     own_organization_id = permissions.visible_own_organization_id(current_user)  # drafts: approved staff only
     if own_organization_id is not None:
-        own = list(session.scalars(select(Need).where(Need.organization_id == own_organization_id)
+        shared_with_us = select(NeedShare.need_id).where(NeedShare.organization_id == own_organization_id)
+        own = list(session.scalars(select(Need).where((Need.organization_id == own_organization_id)
+                                                      | Need.id.in_(shared_with_us))
                                    .order_by(Need.created_at.desc(), Need.id.desc())))
     query = select(Need).options(selectinload(Need.organization)).where(Need.status == "open")
     if own_organization_id is not None:
-        query = query.where(Need.organization_id != own_organization_id)
+        query = query.where(Need.organization_id != own_organization_id, Need.id.not_in(shared_with_us))
     others = list(session.scalars(query.order_by(Need.published_at.desc().nulls_last(), Need.id.desc()).limit(50)))
     return render_template("needs/index.html", own=own, others=others,
                            can_create=permissions.can_post_need(current_user))
@@ -216,26 +221,30 @@ def _edit(need: Need | None, organization: Organization):
             "start": need.start_date, "end": need.end_date, "budget_unit": need.budget_unit or "",
             "budget_max": need.budget_max, "engagement_form": need.engagement_form,
             "skills": [{"skill_id": s.skill_id, "min_level": s.min_level, "must": "must" if s.must else "nice"}
-                       for s in need.skills]})
+                       for s in need.skills], **need_parts.form_data(need)})
     suggested: list[str] = []
     if request.method == "POST" and form.suggest.data:
         suggested = _suggest(form)
         if not suggested:
             flash(_("No further skills to suggest: choose stages or describe the work first."), "warning")
     _prepare(form, organization)
+    need_parts.prepare(form, organization)  # team roles and co-organizations (shared needs)
     if request.method == "POST" and not form.suggest.data and form.validate():
         session = get_session()
         data = _need_data(form, need, need.external_id if need else _new_external_id())
-        try:
-            with conflicts_as(session, _l("Someone saved this need at the same moment; please check it and save again.")):
-                need = need_verbs.save_need(session, current_user, need, data, organization)
-                session.commit()
-        except Refused as exc:
-            flash(str(exc.message), "error")
-        else:
-            flash(_("Need “%(title)s” saved.", title=need.title) + (" " + _("It is a draft until you publish it.")
-                                                                     if need.status == "draft" else ""))
-            return redirect(url_for("needs.detail", need_id=need.id))
+        need_parts.apply_to(data, form, organization)
+        if need_parts.rules_hold(data, form):  # the form's errors keep what was typed
+            try:
+                with conflicts_as(session, _l("Someone saved this need at the same moment; please check it and "
+                                              "save again.")):
+                    need = need_verbs.save_need(session, current_user, need, data, organization)
+                    session.commit()
+            except Refused as exc:
+                flash(str(exc.message), "error")
+            else:
+                flash(_("Need “%(title)s” saved.", title=need.title)
+                      + (" " + _("It is a draft until you publish it.") if need.status == "draft" else ""))
+                return redirect(url_for("needs.detail", need_id=need.id))
     tax = taxonomy()
     leading = tax.leading_type(s for s in (form.stages.data or []) if s in tax.stages)
     return render_template("needs/edit.html", form=form, need=need, suggested=set(suggested),
@@ -352,7 +361,7 @@ def _rank(need: Need, form: FilterForm):
 def detail(need_id: int):
     need = load_need(need_id)
     session = get_session()
-    context: dict[str, Any] = {"need": need, "action_form": SimpleActionForm()}
+    context: dict[str, Any] = {"need": need, "action_form": SimpleActionForm(), **shared_context(need)}
     if permissions.can_see_candidates(current_user, need):
         form = _filter_form()
         outcome, show = _rank(need, form)
@@ -385,6 +394,7 @@ def detail(need_id: int):
             filtered_total=sum(outcome.result.filtered.values()),
             excluded_reasons=_counted(outcome.result.excluded, EXCLUSION_LABELS),
             filtered_reasons=_counted(outcome.result.filtered, FILTER_LABELS))
+        context.update(team_context(need))  # needs/_teams.html: proposals when the need asks for roles
     return render_template("needs/detail.html", **context)
 
 
