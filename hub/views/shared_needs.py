@@ -1,6 +1,8 @@
 """Shared needs (共同任用): each co-organization evaluates the engagement it shared."""
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -15,6 +17,13 @@ from hub.services import engagements
 from hub.services.errors import Refused, conflicts_as
 
 bp = Blueprint("shared_needs", __name__, url_prefix="/needs")
+
+
+@bp.context_processor
+def need_page_labels() -> dict[str, Any]:
+    """Its pages are need pages: the same labels and helpers as hub/views/needs.py's."""
+    from hub.views.needs import labels
+    return labels()
 
 
 def co_evaluation_of(engagement: Engagement, organization_id: int) -> Evaluation | None:

@@ -18,6 +18,13 @@ from hub.services.errors import Refused, conflicts_as
 bp = Blueprint("teams", __name__, url_prefix="/needs")
 
 
+@bp.context_processor
+def need_page_labels() -> dict[str, Any]:
+    """Its pages are need pages: the same labels and helpers as hub/views/needs.py's."""
+    from hub.views.needs import labels
+    return labels()
+
+
 def team_context(need: Need) -> dict[str, Any]:
     """What needs/_teams.html shows on the need page (for those who see the candidates): the proposals."""
     outcome = teams.propose(get_session(), current_app.extensions["hub.matcher"], need)

@@ -32,7 +32,7 @@ from datetime import date
 import pytest
 from hub import create_app
 from hub.db import get_session, utcnow
-from hub.models import Engagement, Need, Notification, ShortlistEntry
+from hub.models import Engagement, ExpertRole, Need, NeedRole, NeedShare, Notification, ShortlistEntry
 from hub.services import accounts
 from hub.services.organizations import create_organization
 from tests.support import TEST_DATABASE_URL, csrf_token_from
@@ -110,6 +110,14 @@ POST needs.evaluate                         login  403    403     302   403    4
 
 GET  api.need_matches                       401    403    403     200   403    403     403     200    403       200
 GET  api.need_matches [draft]               401    404    404     200   404    404     404     404    404       200
+
+# A shared need (共同任用) of 塩尻市 with 松本市 (sb_muni) as co-organization, asking for a team of two roles:
+# co-organization staff see the candidates and evaluate for their organization; only the lead hires.
+GET  needs.detail [shared]                  login  200    200     M     200    C       200     C      200       C
+GET  api.need_matches [shared]              401    403    403     200   403    200     403     200    403       200
+POST teams.shortlist_team [shared]          login  403    403     302   403    403     403     403    403       403
+GET  shared_needs.co_evaluate [shared]      login  403    403     403   403    200     403     403    403       403
+POST shared_needs.co_evaluate [shared]      login  403    403     403   403    302     403     403    403       403
 """
 
 
@@ -139,6 +147,10 @@ class World:
     lg_codes: dict[str, str]  # role -> local-government code of their organization
     open_need: int
     draft_need: int
+    shared_need: int  # 塩尻市 with 松本市, asking for a team
+    shared_co_organization: int  # 松本市
+    shared_completed_engagement: int
+    team_members: str  # expert ids for the team form
     expert: int  # the profile of the "expert" column
     unlisted_expert: int  # unlisted, shortlisted by 塩尻市
     unshortlisted_expert: int
@@ -178,6 +190,13 @@ def build_world(session, secret_key: str) -> World:
     open_need = need(session, shiojiri, skills=skills, created_by_id=owner.id, published_at=utcnow())
     draft_need = need(session, shiojiri, status="draft", title="窓口予約のオンライン化", skills=skills,
                       created_by_id=owner.id)
+    shared_need = need(session, shiojiri, title="広域の窓口DX（共同任用）", skills=skills, created_by_id=owner.id,
+                       published_at=utcnow(), hours_per_month=40)
+    shared_need.team_roles = [NeedRole(role_id="backend_engineer", hours_per_month=20),
+                              NeedRole(role_id="frontend_engineer", hours_per_month=20)]
+    shared_need.shares = [NeedShare(organization=matsumoto, hours_per_month=20, location_lg_code="202029")]
+    for profile, role_id in ((fresh, "backend_engineer"), (done, "frontend_engineer")):
+        profile.roles.append(ExpertRole(role_id=role_id))
     now = utcnow()
 
     def entry(profile, state: str) -> ShortlistEntry:
@@ -200,6 +219,8 @@ def build_world(session, secret_key: str) -> World:
     entry(done, "accepted")
     running = engagement(active, "active")
     finished = engagement(done, "completed", end_date=date(2027, 9, 30))
+    shared_finished = engagement(taro, "completed", end_date=date(2027, 9, 30), title=shared_need.title)
+    shared_finished.need_id = shared_need.id
     imported = engagement(hanako, "completed", source="import", organization=matsumoto, title="観光DXの推進",
                           end_date=date(2027, 3, 31))
     imported.start_date = date(2024, 4, 1)
@@ -211,7 +232,8 @@ def build_world(session, secret_key: str) -> World:
         lg_codes={role: account.organization.lg_code for role, account in users.items()
                   if account.organization is not None and account.organization.lg_code},
         open_need=open_need.id,
-        draft_need=draft_need.id, expert=hanako.id, unlisted_expert=unlisted.id, unshortlisted_expert=fresh.id,
+        draft_need=draft_need.id, shared_need=shared_need.id, shared_co_organization=matsumoto.id,
+        shared_completed_engagement=shared_finished.id, team_members=f"{fresh.id},{done.id}", expert=hanako.id, unlisted_expert=unlisted.id, unshortlisted_expert=fresh.id,
         contacted_entry=contacted.id, accepted_entry=accepted.id, shortlisted_entry=shortlisted.id,
         active_engagement=running.id, active_entry=active_entry.id, completed_engagement=finished.id,
         imported_engagement=imported.id, pending_staff=users["unappr"].id,
@@ -244,8 +266,9 @@ ENGAGEMENT_FORM = {
 def request_for(row: tuple[str, str, str], w: World, role: str = "owner") -> tuple[str, dict | None]:
     """The URL and form of a row; a need is posted at the location of the poster's own organization."""
     method, endpoint, variant = row
-    need_id = w.draft_need if variant == "draft" else w.open_need
+    need_id = {"draft": w.draft_need, "shared": w.shared_need}.get(variant, w.open_need)
     n = f"/needs/{need_id}"
+    co_evaluate = f"{n}/engagements/{w.shared_completed_engagement}/evaluate/{w.shared_co_organization}"
     return {
         ("GET", "main.index"): ("/", None),
         ("GET", "static"): ("/static/css/hub.css", None),
@@ -324,6 +347,11 @@ def request_for(row: tuple[str, str, str], w: World, role: str = "owner") -> tup
             "overall": "4", "skills-0-skill_id": "backend_dev", "skills-0-rating": "4",
             "skills-1-skill_id": "frontend_dev", "skills-1-rating": "", "would_rehire": "yes", "comment": "助かりました"}),
         ("GET", "api.need_matches"): (f"/api/v1/needs/{need_id}/matches?top=5", None),
+        ("POST", "teams.shortlist_team"): (f"{n}/teams/shortlist", {"members": w.team_members}),
+        ("GET", "shared_needs.co_evaluate"): (co_evaluate, None),
+        ("POST", "shared_needs.co_evaluate"): (co_evaluate, {
+            "overall": "5", "skills-0-skill_id": "backend_dev", "skills-0-rating": "4",
+            "skills-1-skill_id": "frontend_dev", "skills-1-rating": "", "would_rehire": "yes", "comment": "広域で助かりました"}),
     }[(method, endpoint)]
 
 
@@ -387,7 +415,7 @@ def test_every_route_has_a_row(matrix_app):
 @pytest.mark.parametrize("row", list(ROWS), ids=lambda row: " ".join(part for part in row if part))
 def test_authorization_matrix(matrix_app, connection, world, row):
     method, endpoint, variant = row
-    need_id = world.draft_need if variant == "draft" else world.open_need
+    need_id = {"draft": world.draft_need, "shared": world.shared_need}.get(variant, world.open_need)
     got = {}
     for role in ROLES:
         url, data = request_for(row, world, role)
