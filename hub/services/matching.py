@@ -199,7 +199,18 @@ def need_query(need: Need, text_vector: np.ndarray | None, *, weights: dict | No
         start=need.start_date, end=need.end_date, budget_unit=need.budget_unit,
         budget_max=float(need.budget_max) if need.budget_max is not None else None,
         text_vector=text_vector, weights=weights if weights is not None else need.weights,
+        other_sites=shared_sites(need),
     )
+
+
+def shared_sites(need: Need) -> tuple[matching.Site, ...]:
+    """The co-organizations' sites of a shared need (共同任用): on-site work must reach each of them too."""
+    gazetteer = load_gazetteer()
+    sites = []
+    for code in sorted({share.location_lg_code for share in need.shares} - {need.location_lg_code}):
+        coords = gazetteer.coordinates(code)
+        sites.append(matching.Site(coords[0] if coords else None, coords[1] if coords else None, code[:2]))
+    return tuple(sites)
 
 
 # --- embeddings -----------------------------------------------------------------------------
