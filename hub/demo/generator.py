@@ -549,7 +549,50 @@ def generate(seed: int, n_experts: int, n_needs: int, taxonomy: Taxonomy, gazett
     rng.shuffle(bureau_quota)
     for i in range(n_needs):
         demo.needs.append(maker.make(i, stages[i], fields[i], bureau_quota))
+    demo.needs.extend(team_and_shared_needs(n_needs))
     return demo
+
+
+def team_and_shared_needs(n_needs: int) -> list[dict]:
+    """Two fixed needs after the drawn ones: 塩尻市 asks for a team of three roles, and the small towns and
+    villages of 木曽 post one appointment jointly (共同任用), with 塩尻市 (its 楢川 district was a 木曽 village) as a
+    co-organization, so that the demo's 塩尻市 login sees it from a co-organization's side."""
+    team = {
+        "external_id": f"N{n_needs + 1:03d}", "org_lg_code": "202151",
+        "title": "子育て支援アプリの企画・開発チーム",
+        "description": ("【背景】塩尻市では子育て世帯の手続きや相談が窓口と紙に分かれ、情報が届きにくい。\n"
+                        "【課題】利用者調査から要件を固め、予約・通知の仕組みを作り、庁内の運用まで回したい。\n"
+                        "【期待する役割】プロジェクトの推進と庁内調整、利用者調査とサービス設計、バックエンド開発を"
+                        "分担するチーム。\n【条件】ハイブリッド（月1回程度の来庁）、チーム全体で月70時間程度、"
+                        "2027年4月から2028年3月まで。"),
+        "stages": ["product_planning", "development"], "talent_type": "XD",
+        "required_skills": {"project_management": 3, "user_understanding": 3, "value_discovery": 2,
+                            "backend_dev": 3, "cloud_infrastructure": 2},
+        "nice_to_have_skills": {"security_management": 1},
+        "fields": ["welfare", "government_dx"], "work_style": "hybrid", "hours_per_month": 70,
+        "start": "2027-04-01", "end": "2028-03-31", "budget": {"unit": "hour", "max": 9000},
+        "engagement_form": "contract", "status": "open",
+        "team_roles": {"ba_internal_operations": 20, "service_designer": 20, "backend_engineer": 30},
+    }
+    shared = {
+        "external_id": f"N{n_needs + 2:03d}", "org_lg_code": "204323",
+        "title": "木曽地域の町村によるDX推進員の共同任用",
+        "description": ("【背景】木曽地域の町村は、どこも単独ではデジタル人材を雇えない規模にある。\n"
+                        "【課題】窓口のオンライン化と庁内業務の見直しを、町村ごとではなく地域でまとめて進めたい。\n"
+                        "【期待する役割】各町村の業務を聞き取り、共通の進め方を作り、職員とともに実装まで伴走する。\n"
+                        "【条件】各町村の役場に通いながらのハイブリッド勤務、合わせて月60時間程度、"
+                        "2027年4月から2029年3月まで。"),
+        "stages": ["problem_identification", "product_planning"], "talent_type": None,
+        "required_skills": {"business_analysis": 2, "change_management": 2, "project_management": 2},
+        "fields": ["government_dx"], "work_style": "hybrid", "hours_per_month": 60,
+        "start": "2027-04-01", "end": "2029-03-31", "budget": {"unit": "month", "max": 480000},
+        "engagement_form": "appointment", "status": "open",
+        "co_organizations": [
+            {"org_lg_code": code, "hours_per_month": hours, "budget_max": budget, "location_lg_code": None}
+            for code, hours, budget in (("204226", 8, 64000), ("204234", 8, 64000), ("204251", 8, 64000),
+                                        ("204293", 4, 32000), ("204307", 8, 64000), ("202151", 8, 64000))],
+    }
+    return [team, shared]
 
 
 def _cover(rng: random.Random, ids: Sequence[str], n: int, weights: dict[str, float]) -> list[str]:
