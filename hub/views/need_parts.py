@@ -45,10 +45,19 @@ def prepare(form: NeedForm, organization: Organization) -> None:
         row.form.lg_code.choices = row_choices + extra
 
 
-def apply_to(data: NeedData, form: NeedForm, organization: Organization) -> None:
-    """Put the form's team roles (hours split evenly) and shares into the need's data."""
+def apply_to(data: NeedData, form: NeedForm, organization: Organization, need: Need | None = None) -> None:
+    """Put the form's team roles and shares into the need's data.
+
+    The hours are split evenly over the roles, unless the need keeps the same roles and hours (an import may
+    have given them unevenly: 20 + 20 + 30).
+    """
     data.org_lg_code = organization.lg_code
-    data.team_roles = split_hours(data.hours_per_month, list(form.team_roles.data or []))
+    roles = list(form.team_roles.data or [])
+    kept = need.role_hours if need is not None else {}
+    if kept and set(kept) == set(roles) and sum(kept.values()) == data.hours_per_month:
+        data.team_roles = dict(kept)
+    else:
+        data.team_roles = split_hours(data.hours_per_month, roles)
     data.shares = [ShareData(row.form.lg_code.data, row.form.hours_per_month.data, row.form.budget_max.data)
                    for row in form.shares if row.form.lg_code.data]
 

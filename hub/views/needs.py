@@ -232,7 +232,7 @@ def _edit(need: Need | None, organization: Organization):
     if request.method == "POST" and not form.suggest.data and form.validate():
         session = get_session()
         data = _need_data(form, need, need.external_id if need else _new_external_id())
-        need_parts.apply_to(data, form, organization)
+        need_parts.apply_to(data, form, organization, need)
         if need_parts.rules_hold(data, form):  # the form's errors keep what was typed
             try:
                 with conflicts_as(session, _l("Someone saved this need at the same moment; please check it and "

@@ -139,6 +139,15 @@ def test_need_form_saves_team_roles_split_evenly_and_co_organizations(app, clien
         PM, ENG]
     page = page_in(client, f"/needs/{row.id}", "ja")
     assert "共同任用" in page and "木曽町" in page
+    # Uneven hours (from an import) stay when the roles and hours stay; other roles are split evenly again.
+    row.team_roles[0].hours_per_month, row.team_roles[1].hours_per_month = 21, 10
+    session.commit()
+    post_form(client, f"/needs/{row.id}/edit", form)
+    session.expire_all()
+    assert session.get(Need, row.id).role_hours == {PM: 21, ENG: 10}
+    post_form(client, f"/needs/{row.id}/edit", {**form, "team_roles": [PM, ENG, SD]})
+    session.expire_all()
+    assert session.get(Need, row.id).role_hours == {PM: 11, ENG: 10, SD: 10}
 
 
 def test_need_form_keeps_what_was_typed_when_shares_break_a_rule(app, client, session):
