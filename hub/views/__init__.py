@@ -20,3 +20,5 @@ def init_app(app: Flask) -> None:
     from hub.views import api, needs
     app.register_blueprint(needs.bp)
     app.register_blueprint(api.bp)
+    from hub.views import notifications
+    app.register_blueprint(notifications.bp)
