@@ -160,6 +160,8 @@ def close_need(session: Session, actor: User | None, need: Need, reason: str | N
         require(can_manage_need(actor, need))
     if reason is not None and reason not in CLOSE_REASONS:
         raise Refused(_l("Choose why the need is closed."), reason="close_reason")
+    if len(note.strip()) > limits.CLOSE_NOTE:
+        raise Refused(_l("The note is too long."), reason="close_note")
     need = _locked(session, need)
     if need.status == "closed":
         raise StateError(_l("This need is closed already."), reason="closed")
@@ -168,7 +170,7 @@ def close_need(session: Session, actor: User | None, need: Need, reason: str | N
         withdraw_quietly(session, entry)
     need.status = "closed"
     need.close_reason = reason
-    need.close_note = note.strip()[:limits.CLOSE_NOTE] or None
+    need.close_note = note.strip() or None
     need.closed_at = utcnow()
     session.flush()
     audit.record(session, actor, "need.close", "need", need.id, reason=reason, withdrawn=len(withdrawn))
