@@ -166,8 +166,10 @@ CLOSE_REASON_LABELS = {
 class CloseNeedForm(FlaskForm):
     """Closing a need asks why (kept on the need), and warns when contact requests are still pending."""
 
-    reason = SelectField(_l("Why do you close this need?"), validators=[DataRequired()],
-                         choices=[SelectChoice(k, v) for k, v in CLOSE_REASON_LABELS.items()])
+    reason = SelectField(_l("Why do you close this need?"),
+                         validators=[DataRequired(message=_l("Choose why the need is closed."))],
+                         choices=[SelectChoice("", _l("(choose a reason)"))]
+                         + [SelectChoice(k, v) for k, v in CLOSE_REASON_LABELS.items()])
     note = TextAreaField(_l("Note (optional)"), validators=[Optional(), max_length(limits.CLOSE_NOTE)])
     submit = SubmitField(_l("Close the need"))
 
