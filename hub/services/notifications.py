@@ -16,11 +16,12 @@ import logging
 import smtplib
 from datetime import datetime, timedelta
 
-from flask import current_app
+from flask import current_app, has_app_context
 from flask_babel import force_locale, gettext as _
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from hub import format_list
 from hub.db import after_commit, utcnow
 from hub.mail import external_url
 from hub.models import ExpertProfile, Need, Notification, ShortlistEntry, User
@@ -176,11 +177,15 @@ def link_of(notification: Notification, *, for_expert: bool) -> tuple[str, dict]
     return None
 
 
-def _notice(session: Session, user: User, kind: str, subject: str, body: str, **columns) -> Notification:
+def _notice(session: Session, user: User, kind: str, mail, **columns) -> Notification:
+    """Add an in-app notice; `mail()` gives its (subject, body), written and sent only within the application
+    (PUBLIC_URL, languages): a verb run on a bare session still leaves the notice."""
     notification = Notification(user_id=user.id, kind=kind, **columns)
     session.add(notification)
-    if user.email:
-        _deliver(session, user, notification, subject, body)
+    if user.email and has_app_context():
+        with force_locale(_locale(user)):
+            subject, body = mail()
+        _deliver(session, user, notification, str(subject), str(body))
     session.flush()
     return notification
 
@@ -203,22 +208,20 @@ def need_staff(session: Session, need: Need, *, besides: User | None = None) -> 
 def notify_contact_answered(session: Session, entry: ShortlistEntry) -> list[Notification]:
     """Tell the need's staff that the expert accepted or declined their contact request."""
     need, expert = entry.need, entry.expert
-    link = external_url("needs.detail", need_id=need.id) + "#shortlist"
-    out = []
-    for user in need_staff(session, need):
-        with force_locale(_locale(user)):
-            if entry.state == "accepted":
-                subject = _("%(name)s accepted your contact request", name=expert.name)
-                body = _("%(name)s accepted the contact request about \"%(title)s\". Their contact details are "
-                         "now shown on the need's page:\n%(link)s", name=expert.name, title=need.title, link=link)
-            else:
-                subject = _("%(name)s declined your contact request", name=expert.name)
-                body = _("%(name)s declined the contact request about \"%(title)s\". Other candidates are on the "
-                         "need's page:\n%(link)s", name=expert.name, title=need.title, link=link)
-        out.append(_notice(session, user, CONTACT_ANSWERED, subject, body, need_id=need.id,
-                           shortlist_entry_id=entry.id,
-                           payload={"title": need.title, "name": expert.name, "answer": entry.state}))
-    return out
+
+    def mail():
+        link = external_url("needs.detail", need_id=need.id) + "#shortlist"
+        if entry.state == "accepted":
+            return (_("%(name)s accepted your contact request", name=expert.name),
+                    _("%(name)s accepted the contact request about \"%(title)s\". Their contact details are "
+                      "now shown on the need's page:\n%(link)s", name=expert.name, title=need.title, link=link))
+        return (_("%(name)s declined your contact request", name=expert.name),
+                _("%(name)s declined the contact request about \"%(title)s\". Other candidates are on the "
+                  "need's page:\n%(link)s", name=expert.name, title=need.title, link=link))
+
+    return [_notice(session, user, CONTACT_ANSWERED, mail, need_id=need.id, shortlist_entry_id=entry.id,
+                    payload={"title": need.title, "name": expert.name, "answer": entry.state})
+            for user in need_staff(session, need)]
 
 
 def notify_contact_withdrawn(session: Session, entry: ShortlistEntry) -> Notification | None:
@@ -227,37 +230,39 @@ def notify_contact_withdrawn(session: Session, entry: ShortlistEntry) -> Notific
     if user is None:
         return None
     need = entry.need
-    with force_locale(_locale(user)):
-        subject = _("Contact request withdrawn: %(title)s", title=need.title)
-        body = _("%(organization)s has withdrawn its contact request about \"%(title)s\". Nothing is asked of "
-                 "you.", organization=need.organization.name, title=need.title)
-    return _notice(session, user, CONTACT_WITHDRAWN, subject, body, need_id=need.id, shortlist_entry_id=entry.id,
+
+    def mail():
+        return (_("Contact request withdrawn: %(title)s", title=need.title),
+                _("%(organization)s has withdrawn its contact request about \"%(title)s\". Nothing is asked of "
+                  "you.", organization=need.organization.name, title=need.title))
+
+    return _notice(session, user, CONTACT_WITHDRAWN, mail, need_id=need.id, shortlist_entry_id=entry.id,
                    payload={"title": need.title, "organization": need.organization.name})
 
 
 def notify_engagement(session: Session, engagement, milestone: str, actor: User | None) -> list[Notification]:
     """An engagement's milestone: the expert hears of it (linked to their record), and so do the need's
-    staff other than the one who acted (an overdue engagement: all of them)."""
+    staff other than the one who acted."""
     assert milestone in MILESTONES, milestone
     need = session.get(Need, engagement.need_id) if engagement.need_id is not None else None
     payload = {"title": engagement.title, "name": engagement.expert.name, "milestone": milestone}
-    out = []
-    expert_user = engagement.expert.user
-    if expert_user is not None and milestone != "overdue":
-        with force_locale(_locale(expert_user)):
-            subject = str(milestone_text(milestone, engagement.title, for_expert=True))
-            body = subject + "\n" + external_url("experts.engagements")
-        out.append(_notice(session, expert_user, ENGAGEMENT_MILESTONE, subject, body, need_id=engagement.need_id,
-                           engagement_id=engagement.id, payload=payload))
+    recipients = []
+    if engagement.expert.user is not None and milestone != "overdue":
+        recipients.append((engagement.expert.user, True))
     if need is not None:
-        link = external_url("needs.detail", need_id=need.id) + "#shortlist"
-        for user in need_staff(session, need, besides=actor):
-            with force_locale(_locale(user)):
-                subject = str(milestone_text(milestone, engagement.title, name=engagement.expert.name))
-                body = subject + "\n" + link
-            out.append(_notice(session, user, ENGAGEMENT_MILESTONE, subject, body, need_id=need.id,
-                               engagement_id=engagement.id, payload=payload))
-    return out
+        recipients.extend((user, False) for user in need_staff(session, need, besides=actor))
+
+    def mail_for(for_expert: bool):
+        def mail():
+            link = (external_url("experts.engagements") if for_expert
+                    else external_url("needs.detail", need_id=need.id) + "#shortlist")
+            subject = str(milestone_text(milestone, engagement.title, name=engagement.expert.name,
+                                         for_expert=for_expert))
+            return subject, subject + "\n" + link
+        return mail
+
+    return [_notice(session, user, ENGAGEMENT_MILESTONE, mail_for(for_expert), need_id=engagement.need_id,
+                    engagement_id=engagement.id, payload=payload) for user, for_expert in recipients]
 
 
 def milestone_text(milestone: str, title: str, *, name: str = "", for_expert: bool = False) -> str:
@@ -291,14 +296,15 @@ def notify_new_candidates(session: Session, *, top_n: int = 5, now: datetime | N
         if not fresh:
             continue
         names = [outcome.experts[i].name for i in fresh]
-        link = external_url("needs.detail", need_id=need.id)
-        for user in need_staff(session, need):
-            with force_locale(_locale(user)):
-                subject = _("New candidates for %(title)s", title=need.title)
-                body = _("%(count)d experts now fit \"%(title)s\" well: %(names)s\n%(link)s", count=len(fresh),
-                         title=need.title, names=", ".join(names), link=link)
-            out.append(_notice(session, user, NEW_CANDIDATES, subject, body, need_id=need.id, created_at=now,
-                               payload={"title": need.title, "expert_ids": fresh, "names": names}))
+
+        def mail(need=need, fresh=fresh, names=names):
+            return (_("New candidates for %(title)s", title=need.title),
+                    _("%(count)d experts now fit \"%(title)s\" well: %(names)s\n%(link)s", count=len(fresh),
+                      title=need.title, names=format_list(names), link=external_url("needs.detail", need_id=need.id)))
+
+        out.extend(_notice(session, user, NEW_CANDIDATES, mail, need_id=need.id, created_at=now,
+                           payload={"title": need.title, "expert_ids": fresh, "names": names})
+                   for user in need_staff(session, need))
     return out
 
 
