@@ -339,7 +339,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(db_cli)
     for command in (import_experts_command, import_needs_command, export_experts_command, export_needs_command,
                     export_all_command, import_all_command, train_ranker_command, reembed_command, demo_command, match_command,
-                    remind_availability_command):
+                    remind_availability_command, notify_staff_command):
         app.cli.add_command(command)
 
 
@@ -398,3 +398,23 @@ def remind_availability_command() -> None:
             lambda token: external_url("experts.confirm_availability_link", token=token))
     session.commit()
     click.echo(f"Reminded {sent} expert(s).", err=True)
+
+
+@click.command("notify-staff")
+@click.option("--top", default=5, show_default=True, help="How deep in each need's ranking a new candidate must be.")
+@with_appcontext
+def notify_staff_command(top: int) -> None:
+    """Daily: tell officers about new candidates that fit their published needs, and engagements past their end."""
+    from datetime import date
+
+    from hub.db import get_session
+    from hub.services.notifications import notify_new_candidates, notify_overdue_engagements
+
+    app = current_app._get_current_object()
+    session = get_session()
+    with app.test_request_context():  # for Flask-Babel; the links come from PUBLIC_URL
+        candidates = notify_new_candidates(session, top_n=top)
+        overdue = notify_overdue_engagements(session, date.today())
+    session.commit()  # the mails go out after this
+    click.echo(f"Notified: {len(candidates)} new-candidate notice(s), {len(overdue)} overdue-engagement notice(s).",
+               err=True)

@@ -47,6 +47,7 @@ CONTRIBUTION = 5000       # what the expert did in an engagement
 OUTCOME = 5000            # what came of an engagement
 COMMENT = 5000            # an evaluation's comment; a dispatch assignment's note
 MESSAGE = 2000            # a contact request's message to the expert
+CLOSE_NOTE = 1000         # why a need was closed, in the officer's words
 SEARCH_WORDS = 200        # the staff search's words (a form only)
 PLACE_NAME = 60           # a municipality typed by name, e.g. 長野県塩尻市 (a form only)
 

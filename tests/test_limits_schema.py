@@ -36,7 +36,7 @@ BOUNDS = {
     ("need_role", "hours_per_month"): limits.COMMITTED_HOURS, ("need_share", "hours_per_month"): limits.HOURS_PER_MONTH,
     ("need_share", "budget_max"): limits.MONEY,
     ("need_skill", "min_level"): limits.REQUIRED_LEVEL, ("need_skill", "weight"): limits.SKILL_WEIGHT,
-    ("shortlist_entry", "message"): limits.MESSAGE,
+    ("shortlist_entry", "message"): limits.MESSAGE, ("need", "close_note"): limits.CLOSE_NOTE,
     ("engagement", "title"): limits.TITLE, ("engagement", "role"): limits.ROLE,
     ("engagement", "contribution"): limits.CONTRIBUTION, ("engagement", "outcome"): limits.OUTCOME,
     ("engagement", "hours_per_month"): limits.HOURS_PER_MONTH,

@@ -183,3 +183,31 @@ class SimpleActionForm(FlaskForm):
     """A button-only POST form (publish, close): just the CSRF token."""
 
     submit = SubmitField()
+
+
+CLOSE_REASON_LABELS = {
+    "filled": _l("We found our expert here"), "found_elsewhere": _l("We found someone elsewhere"),
+    "cancelled": _l("The project was cancelled or postponed"), "no_fit": _l("No suitable candidate"),
+    "other": _l("Another reason"),
+}
+
+
+class CloseNeedForm(FlaskForm):
+    """Closing a need asks why (kept on the need), and warns when contact requests are still pending."""
+
+    reason = SelectField(_l("Why do you close this need?"),
+                         validators=[DataRequired(message=_l("Choose why the need is closed."))],
+                         choices=[SelectChoice("", _l("(choose a reason)"))]
+                         + [SelectChoice(k, v) for k, v in CLOSE_REASON_LABELS.items()])
+    note = TextAreaField(_l("Note (optional)"), validators=[Optional(), max_length(limits.CLOSE_NOTE)])
+    submit = SubmitField(_l("Close the need"))
+
+
+class AddToShortlistForm(FlaskForm):
+    """Put an expert found anywhere (search, a profile) on one of the officer's needs; `back` is where the
+    officer was (a same-site path), to return to it rather than to the need."""
+
+    need_id = SelectField(_l("Need"), choices=[], validate_choice=False)
+    expert_id = HiddenField(validators=[DataRequired()])
+    back = HiddenField()
+    submit = SubmitField(_l("Add to shortlist"))

@@ -13,7 +13,9 @@ from hub.limits import length_check, range_check
 from skill_taxonomy import ENGAGEMENT_FORMS, FEE_UNITS, TALENT_TYPES, WORK_STYLES  # noqa: F401
 
 NEED_STATUSES = ("draft", "open", "filled", "closed")
-SHORTLIST_STATES = ("shortlisted", "contacted", "offered", "accepted", "declined")
+SHORTLIST_STATES = ("shortlisted", "contacted", "offered", "accepted", "declined", "withdrawn")
+# Why a need was closed (docs/state-changes.md); "filled" is also a status, set when an engagement starts.
+CLOSE_REASONS = ("filled", "found_elsewhere", "cancelled", "no_fit", "other")
 
 
 class Need(Base):
@@ -30,6 +32,8 @@ class Need(Base):
         CheckConstraint("(budget_unit IS NULL) = (budget_max IS NULL)", name="budget_complete"),
         CheckConstraint("length(location_lg_code) = 6", name="location_lg_code_length"),
         length_check("description", limits.DESCRIPTION),
+        CheckConstraint(f"close_reason IS NULL OR close_reason IN {CLOSE_REASONS!r}", name="close_reason"),
+        length_check("close_note", limits.CLOSE_NOTE),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -52,6 +56,10 @@ class Need(Base):
     weights: Mapped[dict | None] = mapped_column(default=None)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
     published_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # The last close: why, in the officer's words, and when (kept after a reopen, for the record).
+    close_reason: Mapped[str | None] = mapped_column(String(16))
+    close_note: Mapped[str | None] = mapped_column(Text)
+    closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
 
@@ -181,6 +189,7 @@ class ShortlistEntry(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     contacted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     responded_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    withdrawn_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     need: Mapped[Need] = relationship(back_populates="shortlist")
     expert: Mapped["ExpertProfile"] = relationship()  # noqa: F821

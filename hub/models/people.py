@@ -219,6 +219,7 @@ class Notification(Base):
     kind: Mapped[str] = mapped_column(String(32))
     need_id: Mapped[int | None] = mapped_column(ForeignKey("need.id", ondelete="CASCADE"))
     shortlist_entry_id: Mapped[int | None] = mapped_column(ForeignKey("shortlist_entry.id", ondelete="CASCADE"))
+    engagement_id: Mapped[int | None] = mapped_column(ForeignKey("engagement.id", ondelete="CASCADE"))
     payload: Mapped[dict | None] = mapped_column(default=None)
     mailed: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)

@@ -15,6 +15,7 @@ from hub.models import ExpertProfile, Need, ShortlistEntry, User
 from hub.permissions import can_respond_to_contact, require
 from hub.services import audit
 from hub.services.errors import Refused
+from hub.services.notifications import notify_contact_answered
 
 
 class NotAContactRequest(Refused, LookupError):
@@ -49,6 +50,7 @@ def respond(session: Session, user: User | None, expert: ExpertProfile, entry_id
     entry.state = "accepted" if accept else "declined"
     entry.responded_at = utcnow()
     session.flush()
+    notify_contact_answered(session, entry)
     audit.record(session, user, "shortlist_entry.accept" if accept else "shortlist_entry.decline",
                  "shortlist_entry", entry.id, need_id=entry.need_id)
     return entry

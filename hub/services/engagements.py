@@ -27,7 +27,7 @@ from hub.permissions import can_manage_need, require
 from hub.services import audit
 from hub.services.availability import remaining_hours_by_expert
 from hub.services.errors import NotEnoughHours, StateError
-from hub.services.notifications import notify_contact_request
+from hub.services.notifications import notify_contact_request, notify_engagement
 
 VERIFY_THRESHOLD = 3  # a per-skill rating at or above this confirms the skill at the level the need asked
 OPEN_ENGAGEMENT = ("proposed", "active")  # at most one per shortlist entry (a partial unique index)
@@ -135,7 +135,10 @@ def start_engagement(session: Session, actor: User | None, entry: ShortlistEntry
         hours_per_month=hours_per_month, status="active", stages=[EngagementStage(stage_id=s) for s in need.stage_ids],
         fields=[EngagementField(field_id=f) for f in need.field_ids])
     session.add(engagement)  # through `expert=`, so a loaded expert.engagements sees it at once
+    if need.status == "open":
+        need.status = "filled"  # the need found its expert; closing or reopening it stays possible
     session.flush()
+    notify_engagement(session, engagement, "started", actor)
     audit.record(session, actor, "engagement.start", "engagement", engagement.id, need_id=need.id,
                  expert_id=expert.id, hours_per_month=hours_per_month, remaining_before=left)
     return engagement
@@ -159,6 +162,7 @@ def complete_engagement(session: Session, actor: User | None, engagement: Engage
         engagement.contribution = contribution.strip()
     engagement.outcome = outcome.strip() or None
     session.flush()
+    notify_engagement(session, engagement, "completed", actor)
     audit.record(session, actor, "engagement.complete", "engagement", engagement.id)
     return engagement
 
@@ -227,6 +231,7 @@ def evaluate(session: Session, actor: User | None, engagement: Engagement, *, ov
         else:
             row.source = "rated"
     session.flush()
+    notify_engagement(session, engagement, "evaluated", actor)
     audit.record(session, actor, "evaluation.create", "evaluation", evaluation.id, engagement_id=engagement.id,
                  overall=overall, skills=len(skill_ratings), co_organization_id=co_organization_id)
     return evaluation

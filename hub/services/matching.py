@@ -426,6 +426,37 @@ class MatchingEngine:
         return MatchOutcome(result, experts, query)
 
 
+    def position_of(self, session: Session, need: Need, expert_id: int
+                    ) -> tuple[int | None, matching.Match | None, matching.RankResult]:
+        """Where one expert stands in the need's plain ranking: (rank, match, result), or (None, None, result)
+        when the matcher's hard filters exclude them. Ranks everyone: used once per "add to shortlist"."""
+        index = self.index(session)
+        query = need_query(need, self.need_vector(session, need))
+        result = self.ranker(session).rank(index, query, top_k=max(len(index), 1))
+        for position, match in enumerate(result.matches, 1):
+            if match.expert_id == expert_id:
+                return position, match, result
+        return None, None, result
+
+    def fit_for_expert(self, session: Session, expert_id: int, needs: Sequence[Need]
+                       ) -> dict[int, matching.Match]:
+        """How well each need fits one expert: need id -> the expert's match (needs whose hard filters
+        exclude the expert are left out). An index of that one expert, so each need costs one small ranking."""
+        rows = load_expert_rows(session, ids=[expert_id], stale_days=self.stale_days)
+        if not rows.records:
+            return {}
+        vectors = self.embed_experts(session, rows.texts)
+        index = matching.CandidateIndex(self.space, rows.records, np.stack([vectors[r.id] for r in rows.records]),
+                                        dim=self.encoder.dim)
+        ranker = self.ranker(session)
+        out = {}
+        for need in needs:
+            result = ranker.rank(index, need_query(need, self.need_vector(session, need)), top_k=1)
+            if result.matches:
+                out[need.id] = result.matches[0]
+        return out
+
+
 def shortlist(session: Session, need: Need, match: matching.Match, result: matching.RankResult,
               user: User | None, *, rank: int | None = None) -> ShortlistEntry:
     """Keep a ranked expert on the need's shortlist with what the matcher said, for accountability."""

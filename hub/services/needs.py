@@ -9,7 +9,9 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
 from hub.db import utcnow
+from hub import limits
 from hub.models import Need, NeedField, NeedRole, NeedShare, NeedSkill, NeedStage, Organization, User
+from hub.models.needs import CLOSE_REASONS
 from hub.permissions import can_manage_need, require
 from hub.services import audit
 from hub.services.errors import Refused, StateError
@@ -222,21 +224,47 @@ def publish_need(session: Session, actor: User | None, need: Need) -> list:
     return sent
 
 
-def close_need(session: Session, actor: User | None, need: Need) -> Need:
-    """Close a need (draft, open or filled): it leaves the lists of open needs; its history stays."""
+def pending_requests(session: Session, need: Need) -> list:
+    """Contact requests of the need still waiting for the expert's answer (closing withdraws them)."""
+    from sqlalchemy import select
+
+    from hub.models import ShortlistEntry
+    return list(session.scalars(select(ShortlistEntry).where(ShortlistEntry.need_id == need.id,
+                                                             ShortlistEntry.state == "contacted")
+                                .order_by(ShortlistEntry.id)))
+
+
+def close_need(session: Session, actor: User | None, need: Need, reason: str | None = None,
+               note: str = "") -> Need:
+    """Close a need (draft, open or filled) for a reason: it leaves the lists of open needs; its history stays.
+
+    Contact requests still waiting for an answer are withdrawn, and their experts told.
+    """
+    from hub.services.shortlist import withdraw_quietly
     if actor is not None:
         require(can_manage_need(actor, need))
+    if reason is not None and reason not in CLOSE_REASONS:
+        raise Refused(_l("Choose why the need is closed."), reason="close_reason")
+    if len(note.strip()) > limits.CLOSE_NOTE:
+        raise Refused(_l("The note is too long."), reason="close_note")
     need = _locked(session, need)
     if need.status == "closed":
         raise StateError(_l("This need is closed already."), reason="closed")
+    withdrawn = pending_requests(session, need)
+    for entry in withdrawn:
+        withdraw_quietly(session, entry)
     need.status = "closed"
+    need.close_reason = reason
+    need.close_note = note.strip() or None
+    need.closed_at = utcnow()
     session.flush()
-    audit.record(session, actor, "need.close", "need", need.id)
+    audit.record(session, actor, "need.close", "need", need.id, reason=reason, withdrawn=len(withdrawn))
     return need
 
 
 def reopen_need(session: Session, actor: User | None, need: Need) -> Need:
-    """Reopen a closed need: open again if it had been published, a draft otherwise."""
+    """Reopen a closed need: open again if it had been published, a draft otherwise (the close reason stays
+    on the record until the next close)."""
     if actor is not None:
         require(can_manage_need(actor, need))
     need = _locked(session, need)

@@ -23,3 +23,5 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(teams.bp)
     app.register_blueprint(shared_needs.bp)
     app.register_blueprint(api.bp)
+    from hub.views import notifications
+    app.register_blueprint(notifications.bp)

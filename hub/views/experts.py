@@ -14,13 +14,13 @@ from sqlalchemy.orm import Session, selectinload
 
 from hub import permissions
 from hub.auth import allowed_if
-from hub.db import get_session, utcnow
+from hub.db import get_session
 from hub.forms import locale
 from hub.forms.experts import (BasicsForm, EngagementForm, FeeForm, FieldsForm, HoursForm, RolesForm,
                                SchemesForm, VisibilityForm, WorkForm, skills_form)
 from hub.gazetteer import load_gazetteer
 from hub.models import Engagement, ExpertProfile, Need, Notification
-from hub.services import accounts, contact, privacy
+from hub.services import accounts, contact, notifications as notices, privacy
 from hub.services.availability import concurrent_engagements, remaining_hours
 from hub.services.errors import Refused, conflicts_as
 from hub.services.experts import (ExpertData, RecordData, delete_record_engagement, save_record_engagement,
@@ -316,6 +316,12 @@ def dashboard():
     need_ids = {n.need_id for n in notifications if n.need_id}
     needs = {n.id: n for n in db.scalars(select(Need).where(Need.id.in_(need_ids))
                                          .options(selectinload(Need.organization)))} if need_ids else {}
+    links = {}
+    for n in notifications:
+        target = notices.link_of(n, for_expert=True)
+        if target and (n.need_id is None or n.need_id in needs and permissions.can_see_need(current_user,
+                                                                                         needs[n.need_id])):
+            links[n.id] = url_for(target[0], **target[1])
     checklist = [
         (SECTION_BY_ID["basics"], bool(expert.bio)),
         (SECTION_BY_ID["skills"], any(level > 0 for level in expert.skill_levels.values())),
@@ -328,8 +334,31 @@ def dashboard():
     return render_template(
         "experts/dashboard.html", expert=expert, requests=contact.open_requests(db, expert),
         answered=contact.answered_requests(db, expert, limit=5), current=current,
-        remaining=remaining_hours(expert, current), notifications=notifications, needs=needs,
+        remaining=remaining_hours(expert, current), notifications=notifications, needs=needs, links=links,
         stale=is_availability_stale(expert, stale_days()), checklist=checklist, lang=locale())
+
+
+NEEDS_FOR_YOU_SCAN = 200  # the newest open needs the page weighs for the expert
+NEEDS_FOR_YOU_SHOWN = 20
+
+
+@bp.route("/me/needs")
+@allowed_if(permissions.is_expert)
+def needs_for_me():
+    """Open needs that fit the expert, best first, scored by the same matcher that ranks experts for needs."""
+    db = get_session()
+    expert = own_expert()
+    open_needs = list(db.scalars(select(Need).where(Need.status == "open")
+                                 .options(selectinload(Need.organization), selectinload(Need.skills),
+                                          selectinload(Need.stages), selectinload(Need.fields))
+                                 .order_by(Need.published_at.desc().nulls_last(), Need.id.desc())
+                                 .limit(NEEDS_FOR_YOU_SCAN)))
+    fits = current_app.extensions["hub.matcher"].fit_for_expert(db, expert.id, open_needs)
+    ranked = sorted((n for n in open_needs if n.id in fits), key=lambda n: -fits[n.id].score)[:NEEDS_FOR_YOU_SHOWN]
+    asked = {e.need_id: e for e in contact.open_requests(db, expert)}
+    return render_template("experts/needs_for_me.html", expert=expert, needs=ranked, fits=fits, asked=asked,
+                           considered=len(open_needs), taxonomy=current_app.extensions["hub.taxonomy"],
+                           lang=locale())
 
 
 @bp.post("/me/availability")
@@ -383,9 +412,7 @@ def respond(entry_id: int):
 @allowed_if(permissions.is_expert)
 def notifications_read():
     db = get_session()
-    for notification in db.scalars(select(Notification).where(Notification.user_id == current_user.id,
-                                                              Notification.read_at.is_(None))):
-        notification.read_at = utcnow()
+    notices.mark_read(db, current_user)
     db.commit()
     return redirect(url_for(".dashboard"))
 
@@ -443,8 +470,9 @@ def profile(expert_id: int):
     if expert.deleted_at is not None:  # nothing left to protect: the page only says so
         return render_template("experts/deleted.html", expert=expert)
     permissions.require(permissions.can_view_expert(db, current_user, expert))
+    from hub.views.needs import add_forms_for
     return render_template(
         "experts/profile.html", expert=expert, summary=profile_summary(db, expert),
         show_contact=permissions.can_see_contact(db, current_user, expert),
         is_own=permissions.can_edit_expert(current_user, expert), taxonomy=current_app.extensions["hub.taxonomy"], lang=locale(),
-        stale_days=stale_days())
+        stale_days=stale_days(), add_forms=add_forms_for(current_user, [expert.id], request.path))

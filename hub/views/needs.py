@@ -19,11 +19,15 @@ from hub.db import get_session, parse_row_id
 from hub.forms import choices, locale, options, taxonomy
 from hub.forms.evaluations import EvaluationForm
 from hub.forms.experts import prefecture_choices
-from hub.forms.needs import (BLANK_SKILL_ROWS, CompleteEngagementForm, ContactForm, FilterForm, NeedForm,
-                             ShortlistForm, SimpleActionForm, StartEngagementForm, WeightsForm)
+from hub.forms.needs import (BLANK_SKILL_ROWS, CLOSE_REASON_LABELS, AddToShortlistForm, CloseNeedForm,
+                             CompleteEngagementForm, ContactForm, FilterForm, NeedForm, ShortlistForm,
+                             SimpleActionForm, StartEngagementForm, WeightsForm)
 from hub.gazetteer import load_gazetteer
 from hub.models import Engagement, ExpertProfile, Need, NeedShare, Organization, ShortlistEntry
-from hub.services import engagements, needs as need_verbs
+from hub.services import engagements, needs as need_verbs, shortlist as shortlist_verbs
+from hub.services.availability import remaining_hours_by_expert
+from hub.services.candidates import card_facts
+from hub.services.matching import expert_load_options
 from hub.services.errors import NotEnoughHours, Refused, conflicts_as
 from hub.services.needs import NeedData
 from hub.views.shared_needs import shared_context
@@ -69,7 +73,7 @@ GAP_SOURCE_LABELS = {"stage": _l("usual for the need's stages"), "inferred": _l(
 FEE_STATUS_LABELS = {"within": _l("within budget"), "over": _l("over budget"), "unknown": _l("fee or budget unknown")}
 STATE_LABELS = {
     "shortlisted": _l("Shortlisted"), "contacted": _l("Contact requested"), "offered": _l("Offered"),
-    "accepted": _l("Accepted contact"), "declined": _l("Declined"),
+    "accepted": _l("Accepted contact"), "declined": _l("Declined"), "withdrawn": _l("Request withdrawn"),
 }
 NEED_STATUS_LABELS = {"draft": _l("Draft"), "open": _l("Open"), "filled": _l("Filled"), "closed": _l("Closed")}
 ENGAGEMENT_STATUS_LABELS = {"proposed": _l("Proposed"), "active": _l("Active"), "completed": _l("Completed"),
@@ -84,6 +88,7 @@ def labels() -> dict[str, Any]:
             "NEED_STATUS_LABELS": NEED_STATUS_LABELS, "ENGAGEMENT_STATUS_LABELS": ENGAGEMENT_STATUS_LABELS,
             "GAP_SOURCE_LABELS": GAP_SOURCE_LABELS, "skill_names": skill_names, "stored_explanation": matching.Explanation.from_dict,
             "taxonomy": taxonomy(), "locale": locale(), "place_name": place_name,
+            "CLOSE_REASON_LABELS": CLOSE_REASON_LABELS,
             "SIGNALS": matching.SIGNALS}
 
 
@@ -282,10 +287,28 @@ def publish(need_id: int):
     return redirect(url_for("needs.detail", need_id=need.id))
 
 
-@bp.post("/<int:need_id>/close")
+@bp.route("/<int:need_id>/close", methods=["GET", "POST"])
 @login_required  # managed_need() asks permissions.can_manage_need
 def close(need_id: int):
-    return _need_step(need_id, need_verbs.close_need, _l("Need closed."))
+    """Confirm closing with a reason; pending contact requests are named, since closing withdraws them."""
+    need = managed_need(need_id)
+    session = get_session()
+    form = CloseNeedForm()
+    if need.status == "closed":
+        flash(_("This need is closed already."), "warning")
+        return redirect(url_for("needs.detail", need_id=need.id))
+    if form.validate_on_submit():
+        try:
+            need_verbs.close_need(session, current_user, need, form.reason.data, form.note.data or "")
+            session.commit()  # experts whose requests were withdrawn are mailed once this succeeded
+        except Refused as exc:
+            session.rollback()
+            flash(str(exc.message), "warning")
+        else:
+            flash(_("Need closed."))
+            return redirect(url_for("needs.detail", need_id=need.id))
+    pending = need_verbs.pending_requests(session, need)
+    return render_template("needs/close.html", need=need, form=form, pending=pending), 400 if form.errors else 200
 
 
 @bp.post("/<int:need_id>/reopen")
@@ -380,7 +403,9 @@ def detail(need_id: int):
             field = getattr(form, f"w_{name}")
             if field.data is None or field.errors:
                 field.data = value
+        tax, lang = taxonomy(), locale()
         context.update(
+            facts={i: card_facts(e, need, tax, lang) for i, e in outcome.experts.items()},
             form=form, outcome=outcome, show=show, entries=entries, engaged=engaged,
             shortlisted={e.expert_id for e in entries}, shortlist_form=ShortlistForm(),
             weights_form=WeightsForm(formdata=None, **{f"w_{k}": v for k, v in weights_shown.items()}),
@@ -434,7 +459,120 @@ def shortlist(need_id: int):
             flash(str(exc.message), "warning")
         else:
             flash(_("%(name)s added to the shortlist.", name=name))
-    return redirect(url_for("needs.detail", need_id=need.id, **request.args.to_dict()) + "#shortlist")
+    # Back to the candidate the officer was looking at, not ~8,000 px further down to the shortlist.
+    return redirect(url_for("needs.detail", need_id=need.id, **request.args.to_dict()) + f"#expert-{expert_id}")
+
+
+def shortlist_targets(user) -> list[Need]:
+    """The needs an officer may add experts to: their organization's needs that are not closed."""
+    organization_id = permissions.visible_own_organization_id(user)
+    if organization_id is None or not permissions.can_post_need(user):
+        return []
+    return list(get_session().scalars(select(Need).where(Need.organization_id == organization_id,
+                                                         Need.status.in_(("draft", "open", "filled")))
+                                      .order_by(Need.created_at.desc(), Need.id.desc())))
+
+
+def add_forms_for(user, expert_ids, back: str) -> dict[int, AddToShortlistForm]:
+    """The "add to shortlist" forms of search results and profiles (expert id -> form); none for whoever
+    has no need to add to."""
+    targets = shortlist_targets(user)
+    if not targets:
+        return {}
+    choices = [SelectChoice(str(n.id), f"{n.title}（{NEED_STATUS_LABELS[n.status]}）") for n in targets]
+    forms = {}
+    for expert_id in expert_ids:
+        form = AddToShortlistForm(formdata=None, expert_id=str(expert_id), back=back, prefix=f"a{expert_id}")
+        form.need_id.choices = choices
+        forms[expert_id] = form
+    return forms
+
+
+def _safe_back(target: str | None) -> str | None:
+    from hub.views.auth import _safe_next
+    return _safe_next(target)
+
+
+@bp.post("/shortlist/add")
+@allowed_if(permissions.can_post_need)
+def add_to_shortlist():
+    """Shortlist an expert found in the search or on a profile, then return to that page, at that expert."""
+    prefix = request.form.get("prefix", "")
+    form = AddToShortlistForm(prefix=prefix if prefix.startswith("a") and prefix[1:].isdigit() else "")
+    need_id = parse_row_id(form.need_id.data) if form.validate_on_submit() else None
+    expert_id = parse_row_id(form.expert_id.data) if need_id else None
+    if need_id is None or expert_id is None:
+        abort(400)
+    need = managed_need(need_id)
+    session = get_session()
+    expert = session.get(ExpertProfile, expert_id)
+    if expert is None or not permissions.can_view_expert(session, current_user, expert):
+        abort(404)
+    name = expert.name
+    try:
+        with conflicts_as(session, _l("%(name)s is on the shortlist already.", name=name)):
+            shortlist_verbs.add_to_shortlist(session, current_user, need, expert)
+            session.commit()
+    except Refused as exc:
+        flash(str(exc.message), "warning")
+    else:
+        flash(_("%(name)s added to the shortlist of “%(title)s”.", name=name, title=need.title))
+    back = _safe_back(form.back.data)
+    return redirect(back + f"#expert-{expert_id}" if back else url_for("needs.detail", need_id=need.id) + "#shortlist")
+
+
+@bp.post("/<int:need_id>/shortlist/<int:entry_id>/withdraw")
+@login_required  # managed_need() asks permissions.can_manage_need
+def withdraw(need_id: int, entry_id: int):
+    need = managed_need(need_id)
+    entry = _entry(need, entry_id)
+    if SimpleActionForm().validate_on_submit():
+        session = get_session()
+        name = entry.expert.name
+        try:
+            shortlist_verbs.withdraw(session, current_user, entry)
+            session.commit()  # the expert is told once this succeeded
+        except Refused as exc:
+            session.rollback()
+            flash(str(exc.message), "warning")
+        else:
+            flash(_("The contact request to %(name)s was withdrawn.", name=name))
+    return redirect(url_for("needs.detail", need_id=need.id) + f"#entry-{entry_id}")
+
+
+@bp.post("/<int:need_id>/shortlist/<int:entry_id>/remove")
+@login_required  # managed_need() asks permissions.can_manage_need
+def remove_entry(need_id: int, entry_id: int):
+    need = managed_need(need_id)
+    entry = _entry(need, entry_id)
+    if SimpleActionForm().validate_on_submit():
+        session = get_session()
+        name = entry.expert.name
+        try:
+            shortlist_verbs.remove(session, current_user, entry)
+            session.commit()
+        except Refused as exc:
+            session.rollback()
+            flash(str(exc.message), "warning")
+        else:
+            flash(_("%(name)s was removed from the shortlist.", name=name))
+    return redirect(url_for("needs.detail", need_id=need.id) + "#shortlist")
+
+
+@bp.route("/<int:need_id>/compare")
+@login_required
+def compare(need_id: int):
+    """The shortlisted people side by side: what the need asks, row by row, one column per person."""
+    need = load_need(need_id)
+    permissions.require(permissions.can_see_candidates(current_user, need))
+    session = get_session()
+    entries = list(session.scalars(
+        select(ShortlistEntry).where(ShortlistEntry.need_id == need.id)
+        .options(selectinload(ShortlistEntry.expert).options(*expert_load_options()))
+        .order_by(ShortlistEntry.rank.asc().nulls_last(), ShortlistEntry.created_at, ShortlistEntry.id)))
+    remaining = remaining_hours_by_expert(session, [e.expert_id for e in entries], need.start_date, need.end_date)
+    facts = {e.expert_id: card_facts(e.expert, need, taxonomy(), locale()) for e in entries}
+    return render_template("needs/compare.html", need=need, entries=entries, facts=facts, remaining=remaining)
 
 
 @bp.post("/<int:need_id>/weights")

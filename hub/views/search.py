@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, current_app, render_template, request
+from flask_login import current_user
 
 from hub import permissions
 from hub.auth import allowed_if
@@ -34,6 +35,8 @@ def experts():
         days = int(current_app.config["AVAILABILITY_STALE_DAYS"])
         stale = {e.id: is_availability_stale(e, days) for e in result.experts}
     args = {k: v for k, v in request.args.items() if k != "page"}
+    from hub.views.needs import add_forms_for
+    add_forms = add_forms_for(current_user, [e.id for e in result.experts], request.full_path) if result else {}
     return render_template("search/experts.html", form=form, result=result, prefectures=prefectures,
-                           gazetteer=gazetteer, stale=stale, args=args,
+                           gazetteer=gazetteer, stale=stale, args=args, add_forms=add_forms,
                            taxonomy=current_app.extensions["hub.taxonomy"], lang=locale())

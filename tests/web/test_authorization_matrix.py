@@ -79,6 +79,9 @@ POST experts.confirm_availability           login  302    302     403   403    4
 GET  experts.confirm_availability_link      200    200    200     200   200    200     200     200    200       200
 POST experts.respond                        login  302    404     403   403    403     403     403    403       403
 POST experts.notifications_read             login  302    302     403   403    403     403     403    403       403
+GET  experts.needs_for_me                   login  200    200     403   403    403     403     403    403       403
+GET  notifications.index                    login  200    200     200   200    200     200     200    200       200
+POST notifications.read                     login  302    302     302   302    302     302     302    302       302
 GET  privacy.overview                       login  200    200     403   403    403     403     403    403       403
 POST privacy.download                       login  200    200     403   403    403     403     403    403       403
 GET  privacy.delete                         login  200    200     403   403    403     403     403    403       403
@@ -98,11 +101,18 @@ GET  needs.detail [draft]                   login  404    404     M     404    4
 GET  needs.edit                             login  403    403     200   403    403     403     403    403       403
 POST needs.edit                             login  403    403     302   403    403     403     403    403       403
 POST needs.publish [draft]                  login  404    404     302   404    404     404     404    404       403
+GET  needs.close                            login  403    403     200   403    403     403     403    403       403
 POST needs.close                            login  403    403     302   403    403     403     403    403       403
 POST needs.reopen                           login  403    403     302   403    403     403     403    403       403
 POST needs.keep_weights                     login  403    403     302   403    403     403     403    403       403
 POST needs.shortlist                        login  403    403     302   403    403     403     403    403       403
 POST needs.contact                          login  403    403     302   403    403     403     403    403       403
+POST needs.add_to_shortlist                 login  403    403     302   403    403     403     403    403       403
+POST needs.add_to_shortlist [draft]         login  403    403     302   403    404     404     403    403       403
+POST needs.withdraw                         login  403    403     302   403    403     403     403    403       403
+POST needs.remove_entry                     login  403    403     302   403    403     403     403    403       403
+GET  needs.compare                          login  403    403     200   403    403     403     200   403       200
+GET  needs.compare [draft]                  login  404    404     200   404    404     404     404   404       200
 POST needs.start_engagement                 login  403    403     302   403    403     403     403    403       403
 POST needs.complete                         login  403    403     302   403    403     403     403    403       403
 GET  needs.evaluate                         login  403    403     200   403    403     403     403    403       403
@@ -328,7 +338,16 @@ def request_for(row: tuple[str, str, str], w: World, role: str = "owner") -> tup
         ("GET", "needs.edit"): (f"{n}/edit", None),
         ("POST", "needs.edit"): (f"{n}/edit", NEED_FORM),
         ("POST", "needs.publish"): (f"{n}/publish", {}),
-        ("POST", "needs.close"): (f"{n}/close", {}),
+        ("GET", "needs.close"): (f"{n}/close", None),
+        ("POST", "needs.close"): (f"{n}/close", {"reason": "no_fit", "note": "予算が取れなかった"}),
+        ("POST", "needs.add_to_shortlist"): ("/needs/shortlist/add", {
+            "need_id": str(need_id), "expert_id": str(w.unshortlisted_expert), "back": "/search/experts?q=x"}),
+        ("POST", "needs.withdraw"): (f"{n}/shortlist/{w.contacted_entry}/withdraw", {}),
+        ("POST", "needs.remove_entry"): (f"{n}/shortlist/{w.shortlisted_entry}/remove", {}),
+        ("GET", "needs.compare"): (f"{n}/compare", None),
+        ("GET", "experts.needs_for_me"): ("/experts/me/needs", None),
+        ("GET", "notifications.index"): ("/notifications/", None),
+        ("POST", "notifications.read"): ("/notifications/read", {}),
         ("POST", "needs.reopen"): (f"{n}/reopen", {}),
         ("POST", "needs.keep_weights"): (f"{n}/weights", {
             "w_skill": "40", "w_semantic": "20", "w_availability": "10", "w_place": "10", "w_record": "10",

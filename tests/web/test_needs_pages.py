@@ -141,6 +141,10 @@ def test_close_need(client, session):
     shiojiri = org(session)
     row = need(session, shiojiri, status="open")
     login(client, user(session, "org_staff", shiojiri))
-    post_form(client, f"/needs/{row.id}/close", {}, form_url=f"/needs/{row.id}")
+    # Closing asks why first (issue 11): without a reason the confirmation page answers again.
+    assert post_form(client, f"/needs/{row.id}/close", {}).status_code == 400
     session.refresh(row)
-    assert row.status == "closed"
+    assert row.status == "open"
+    post_form(client, f"/needs/{row.id}/close", {"reason": "cancelled"})
+    session.refresh(row)
+    assert row.status == "closed" and row.close_reason == "cancelled"
