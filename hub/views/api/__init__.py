@@ -11,12 +11,13 @@ for a refused state change (409). Adding a resource: docs/api.md.
 """
 from __future__ import annotations
 
-from flask import Flask, current_app, g, request
+from flask import Flask, current_app, request
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_smorest import Api
 from werkzeug.exceptions import HTTPException
 
+from hub import permissions
 from hub.extensions import csrf
 from hub.views.api.base import bp, error_body
 from hub.views.api.schemas import ErrorSchema
@@ -62,16 +63,15 @@ def init_app(app: Flask) -> None:
 
 @bp.before_request
 def authenticate():
-    """Sessions and tokens: 401 for nobody; CSRF for session writes (a token request is never a browser's)."""
-    if request.headers.get("Authorization") is not None and g.get("api_token") is None:
-        current_user._get_current_object()  # a header that names no live token: nobody (hub.auth)
-        if g.get("api_token") is None:
+    """A token request: its token or 401, and no CSRF (no browser sends it by itself). A session write: CSRF."""
+    if request.headers.get("Authorization") is not None:
+        if not permissions.is_signed_in(current_user):  # hub.auth.load_token_user found no live token
             return error_body(401, "Unauthorized", _("The token is not valid (unknown, revoked or expired)."),
                               headers={"WWW-Authenticate": 'Bearer realm="api"'})
-    if request.endpoint == "api-docs.openapi_json":
         return None
-    if g.get("api_token") is None and request.method in current_app.config.get(
-            "WTF_CSRF_METHODS", {"POST", "PUT", "PATCH", "DELETE"}) and current_app.config.get("WTF_CSRF_ENABLED", True):
+    config = current_app.config
+    if request.method in config.get("WTF_CSRF_METHODS", {"POST", "PUT", "PATCH", "DELETE"}) and config.get(
+            "WTF_CSRF_ENABLED", True):
         csrf.protect()
     return None
 

@@ -92,11 +92,13 @@ def update_own_profile():
     signed_in()
     expert = _own_expert()
     body = json_object()
-    if fixed := [key for key in NOT_PATCHABLE if key in body]:
-        fields_error(422, {key: [_("cannot be changed here")] for key in fixed})
-    if bad := [key for key, value in (body.get("skills") or {}).items()
-               if isinstance(body.get("skills"), dict) and not isinstance(value, int) or isinstance(value, bool)]:
-        fields_error(422, {f"skills.{key}": [_("give a level from 0 to 4")] for key in bad})
+    refused = {key: [_("cannot be changed here")] for key in NOT_PATCHABLE if key in body}
+    skills = body.get("skills")
+    if isinstance(skills, dict):  # plain levels only: a skill's source and ratings are the hub's to set
+        refused |= {f"skills.{key}": [_("give a level from 0 to 4")] for key, value in skills.items()
+                    if isinstance(value, bool) or not isinstance(value, int)}
+    if refused:
+        fields_error(422, refused)
     current = interchange.expert_to_interchange(expert)
     current["skills"] = dict(expert.skill_levels)  # plain levels: sources and ratings are the hub's to set
     for key in ("engagements", "listing_consented_at", "availability_confirmed_at"):

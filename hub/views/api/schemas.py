@@ -28,8 +28,9 @@ def text(limit: int, *, min_length: int | None = None, **kwargs) -> fields.Strin
     return fields.String(validate=validate.Length(min=min_length, max=limit), **kwargs)
 
 
-def within(limit: limits.Range, **kwargs) -> fields.Integer:
-    return fields.Integer(strict=True, validate=validate.Range(min=limit.low, max=limit.high), **kwargs)
+def within(limit: limits.Range, *, strict: bool = True, **kwargs) -> fields.Integer:
+    """A whole number within a range of hub.limits; strict (JSON numbers only) except in query strings."""
+    return fields.Integer(strict=strict, validate=validate.Range(min=limit.low, max=limit.high), **kwargs)
 
 
 def day(**kwargs) -> fields.Date:
@@ -51,8 +52,8 @@ class PagingQuery(Schema):
     class Meta:
         unknown = EXCLUDE
 
-    page = within(limits.API_PAGE, load_default=1)
-    per_page = within(limits.API_PER_PAGE, load_default=20)
+    page = within(limits.API_PAGE, strict=False, load_default=1)
+    per_page = within(limits.API_PER_PAGE, strict=False, load_default=20)
 
 
 class PageSchema(Schema):
@@ -146,7 +147,7 @@ class MatchSchema(Schema):
 
 
 class MatchesQuery(Schema):
-    top = within(limits.API_TOP, load_default=10)
+    top = within(limits.API_TOP, strict=False, load_default=10)
 
 
 # -- shortlist and engagements ---------------------------------------------------------------------------
@@ -235,18 +236,18 @@ class ExpertQuery(Schema):
 
     q = text(limits.SEARCH_WORDS)
     prefecture = fields.String()
-    min_hours = within(limits.HOURS_PER_MONTH)
+    min_hours = within(limits.HOURS_PER_MONTH, strict=False)
     talent_type = fields.String(validate=validate.OneOf(TALENT_TYPES))
     work_style = fields.String(validate=validate.OneOf(("remote", "onsite", "resident")))
     scheme = fields.String(validate=validate.OneOf(SCHEMES))
     sort = fields.String(validate=validate.OneOf(("updated", "hours", "name")))
     skill_1 = fields.String()
-    level_1 = within(limits.REQUIRED_LEVEL)
+    level_1 = within(limits.REQUIRED_LEVEL, strict=False)
     skill_2 = fields.String()
-    level_2 = within(limits.REQUIRED_LEVEL)
+    level_2 = within(limits.REQUIRED_LEVEL, strict=False)
     skill_3 = fields.String()
-    level_3 = within(limits.REQUIRED_LEVEL)
-    page = within(limits.API_PAGE)
+    level_3 = within(limits.REQUIRED_LEVEL, strict=False)
+    page = within(limits.API_PAGE, strict=False)
 
 
 class ExpertSummary(Schema):
