@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from marshmallow import EXCLUDE, Schema, fields, validate
 
+import skill_taxonomy
 from hub import limits
 from hub.models.engagements import ENGAGEMENT_STATUSES
 from hub.models.needs import ENGAGEMENT_FORMS, NEED_STATUSES, SHORTLIST_STATES, WORK_STYLES
@@ -22,6 +23,12 @@ class StrictBoolean(fields.Boolean):
         if not isinstance(value, bool):
             raise self.make_error("invalid", input=value)
         return value
+
+
+TAXONOMY = skill_taxonomy.load()  # the vocabularies of the document; the app's copy is the same files
+STAGE_IDS, FIELD_IDS, SKILL_IDS, ROLE_IDS = (tuple(TAXONOMY.stages), tuple(TAXONOMY.fields), tuple(TAXONOMY.items),
+                                             tuple(TAXONOMY.roles))
+LG_CODE = validate.Regexp(r"^[0-9]{6}$")
 
 
 def text(limit: int, *, min_length: int | None = None, **kwargs) -> fields.String:
@@ -42,7 +49,7 @@ class ErrorSchema(Schema):
 
     error = fields.String(required=True)
     message = fields.String(required=True)
-    fields_ = fields.Dict(keys=fields.String(), values=fields.List(fields.String()), data_key="fields")
+    fields_ = fields.Dict(keys=fields.String(), values=fields.List(fields.String()), data_key="fields", attribute="fields")
     reason = fields.String(metadata={"description": "why a state change was refused (409)"})
     remaining_hours = fields.Integer(metadata={"description": "hours per month the expert has left (409)"})
     asked = fields.Integer()
@@ -90,14 +97,18 @@ class NeedIn(Schema):
     external_id = text(limits.EXTERNAL_ID, metadata={"description": "made up by the hub when missing"})
     title = text(limits.TITLE, required=True)
     description = text(limits.DESCRIPTION)
-    stages = fields.List(fields.String(), required=True)
+    stages = fields.List(fields.String(validate=validate.OneOf(STAGE_IDS)), required=True,
+                         validate=validate.Length(min=1))
     talent_type = fields.String(allow_none=True, validate=validate.OneOf(TALENT_TYPES))
-    required_skills = fields.Dict(keys=fields.String(), values=fields.Raw(
-        metadata={"description": "minimum level 1-4, or {level, weight}"}))
-    nice_to_have_skills = fields.Dict(keys=fields.String(), values=fields.Raw())
-    fields_ = fields.List(fields.String(), data_key="fields")
+    required_skills = fields.Dict(keys=fields.String(validate=validate.OneOf(SKILL_IDS)),
+                                  values=within(limits.REQUIRED_LEVEL),
+                                  metadata={"description": "skill id -> minimum level 1-4 (or {level, weight})"})
+    nice_to_have_skills = fields.Dict(keys=fields.String(validate=validate.OneOf(SKILL_IDS)),
+                                      values=within(limits.REQUIRED_LEVEL))
+    fields_ = fields.List(fields.String(validate=validate.OneOf(FIELD_IDS)), data_key="fields", attribute="fields")
     work_style = fields.String(required=True, validate=validate.OneOf(WORK_STYLES))
-    location_lg_code = fields.String(allow_none=True)
+    location_lg_code = fields.String(allow_none=True, validate=LG_CODE,
+                                     metadata={"description": "where the work is; default the organization's code"})
     hours_per_month = within(limits.HOURS_PER_MONTH, required=True)
     start = day(required=True)
     end = day(allow_none=True)
@@ -123,7 +134,7 @@ class NeedOut(Schema):
     talent_type = fields.String(allow_none=True)
     required_skills = fields.Dict()
     nice_to_have_skills = fields.Dict()
-    fields_ = fields.List(fields.String(), data_key="fields")
+    fields_ = fields.List(fields.String(), data_key="fields", attribute="fields")
     work_style = fields.String()
     location_lg_code = fields.String(allow_none=True)
     hours_per_month = fields.Integer()
@@ -200,7 +211,7 @@ class EvaluationIn(Schema):
     overall = within(limits.RATING, required=True)
     would_rehire = StrictBoolean(allow_none=True)
     comment = text(limits.COMMENT)
-    skill_ratings = fields.Dict(keys=fields.String(validate=validate.Length(max=64)), values=within(limits.RATING),
+    skill_ratings = fields.Dict(keys=fields.String(validate=validate.OneOf(SKILL_IDS)), values=within(limits.RATING),
                                 metadata={"description": "skill id (one the need asked for) -> rating 1-5"})
 
 
@@ -258,7 +269,7 @@ class ExpertSummary(Schema):
     prefecture_code = fields.String(allow_none=True)
     roles = fields.List(fields.String())
     skills = fields.Dict(keys=fields.String(), values=fields.Integer())
-    fields_ = fields.List(fields.String(), data_key="fields")
+    fields_ = fields.List(fields.String(), data_key="fields", attribute="fields")
     schemes = fields.List(fields.String())
     work_styles = fields.Dict(keys=fields.String(), values=fields.Boolean())
     hours_per_month = fields.Integer()
@@ -284,7 +295,7 @@ class ExpertOut(Schema):
     roles = fields.List(fields.String())
     skills = fields.Dict()
     bio = fields.String()
-    fields_ = fields.List(fields.String(), data_key="fields")
+    fields_ = fields.List(fields.String(), data_key="fields", attribute="fields")
     stages_led = fields.List(fields.String())
     home_lg_code = fields.String(allow_none=True)
     work_styles = fields.Dict(keys=fields.String(), values=fields.Boolean())
@@ -323,12 +334,12 @@ class ExpertPatch(Schema):
     email = fields.String(allow_none=True, validate=validate.Length(max=limits.EMAIL))
     phone = fields.String(allow_none=True, validate=validate.Length(max=limits.PHONE))
     talent_type = fields.String(validate=validate.OneOf(TALENT_TYPES))
-    roles = fields.List(fields.String())
-    skills = fields.Dict(keys=fields.String(), values=within(limits.SKILL_LEVEL))
+    roles = fields.List(fields.String(validate=validate.OneOf(ROLE_IDS)))
+    skills = fields.Dict(keys=fields.String(validate=validate.OneOf(SKILL_IDS)), values=within(limits.SKILL_LEVEL))
     bio = text(limits.BIO)
-    fields_ = fields.List(fields.String(), data_key="fields")
-    stages_led = fields.List(fields.String())
-    home_lg_code = fields.String(allow_none=True)
+    fields_ = fields.List(fields.String(validate=validate.OneOf(FIELD_IDS)), data_key="fields", attribute="fields")
+    stages_led = fields.List(fields.String(validate=validate.OneOf(STAGE_IDS)))
+    home_lg_code = fields.String(allow_none=True, validate=LG_CODE)
     work_styles = fields.Nested(WorkStylesSchema)
     max_travel_km = within(limits.TRAVEL_KM, allow_none=True)
     travel_prefectures = fields.List(fields.String())
@@ -355,6 +366,6 @@ class TaxonomyOut(Schema):
     skills = fields.List(fields.Dict(), required=True)
     roles = fields.List(fields.Nested(TermSchema), required=True)
     stages = fields.List(fields.Nested(TermSchema), required=True)
-    fields_ = fields.List(fields.Nested(TermSchema), data_key="fields", required=True)
+    fields_ = fields.List(fields.Nested(TermSchema), data_key="fields", attribute="fields", required=True)
     levels = fields.List(fields.Dict(), required=True)
     vocabularies = fields.Dict(keys=fields.String(), values=fields.List(fields.Nested(TermSchema)), required=True)
