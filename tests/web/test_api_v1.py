@@ -35,6 +35,7 @@ def test_api_whole_flow_from_a_new_need_to_an_evaluation(app, session):
     body = created.get_json()
     ref = body["external_id"]
     assert body["status"] == "draft" and body["org_lg_code"] == "202151" and created.headers["Location"].endswith(ref)
+    assert body["fields"] == ["disaster_prevention"] and body["required_skills"] == {"backend_dev": 2}
     assert staff.get(f"/api/v1/needs/{ref}").get_json()["title"] == "防災アプリの開発"
 
     patched = staff.patch(f"/api/v1/needs/{ref}", json={"hours_per_month": 25})
