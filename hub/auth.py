@@ -17,7 +17,7 @@ from hub.models import User
 def load_user(user_id: str) -> User | None:
     """Load the user a session or remember-me cookie names, if its auth version is still the current one."""
     if _names_a_token():
-        return None  # a request that names a token is authenticated by the token alone (load_token_user)
+        return load_token_user(request)  # a request that names a token is authenticated by the token alone
     row_id, _, version = (user_id or "").partition(":")
     row_id = parse_row_id(row_id)
     user = get_session().get(User, row_id) if row_id is not None else None

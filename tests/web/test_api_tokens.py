@@ -1,6 +1,7 @@
 """API tokens: made on the account page or by `flask create-token`, stored hashed, revoked, and ended with the account."""
 from __future__ import annotations
 
+from flask import g
 from sqlalchemy import select
 
 from hub.cli import create_token_command
@@ -8,7 +9,7 @@ from hub.models import ApiToken
 from hub.services import accounts, tokens
 from tests.support import post_form
 from tests.web.api_support import ApiClient, token_for
-from tests.web.needs_factories import login, org, user
+from tests.web.needs_factories import expert, login, org, user
 
 
 def _works(app, token: str) -> int:
@@ -75,3 +76,13 @@ def test_create_token_command_prints_only_the_token(app, session):
     assert _works(app, token) == 200
     missing = app.test_cli_runner().invoke(create_token_command, ["nobody@example.jp"])
     assert missing.exit_code != 0 and missing.stdout == ""
+
+
+def test_a_token_request_is_the_tokens_user_whatever_cookies_it_carries(app, client, session):
+    staff, other = user(session, "org_staff", org(session)), expert(session).user
+    token = token_for(session, other)
+    login(client, staff)  # the session names the staff member ...
+    response = client.get("/api/v1/experts/me", headers={"Authorization": f"Bearer {token}"})
+    assert response.status_code == 200  # ... the token the expert: the token wins
+    g.pop("_login_user", None)  # the `session` fixture shares g across requests; a real request starts afresh
+    assert client.get("/api/v1/experts/me", headers={"Authorization": "Bearer dxh_forged"}).status_code == 401

@@ -9,7 +9,7 @@ from flask_login import current_user
 from flask_smorest import Blueprint
 from sqlalchemy import func, select
 
-from hub import limits, permissions
+from hub import permissions
 from hub.db import get_session, parse_row_id
 from hub.models import Engagement, ExpertProfile, Need, ShortlistEntry
 
@@ -124,5 +124,3 @@ def find_expert(session, ref: str) -> ExpertProfile | None:
         expert = session.get(ExpertProfile, row_id)
     return expert
 
-
-PAGING_LIMITS = (limits.API_PAGE, limits.API_PER_PAGE)

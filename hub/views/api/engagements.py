@@ -1,7 +1,7 @@
 """The shortlist and what follows it: shortlist, contact, the expert's answer, engagement, completion, evaluation."""
 from __future__ import annotations
 
-from flask import current_app, url_for
+from flask import current_app
 from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select

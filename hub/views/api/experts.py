@@ -7,7 +7,6 @@ from datetime import date
 from flask import current_app, request
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
 
 from hub import permissions
 from hub.db import get_session

@@ -14,7 +14,7 @@ from hub.db import get_session
 from hub.models import Need, NeedStage, Organization
 from hub.services import interchange, needs as need_verbs
 from hub.services.errors import conflicts_as
-from hub.views.api.base import (abort_json, bp, doc_errors as _doc_errors, fields_error, json_object, page_of,
+from hub.views.api.base import (abort_json, bp, doc_errors, fields_error, json_object, page_of,
                                 signed_in, visible_need)
 from hub.views.api.schemas import MatchSchema, NeedIn, NeedOut, NeedPage, NeedPatch, NeedQuery
 
@@ -32,7 +32,7 @@ def need_out(need: Need) -> dict:
 @bp.route("/needs", methods=["GET"])
 @bp.arguments(NeedQuery, location="query", error_status_code=400)
 @bp.response(200, NeedPage)
-@_doc_errors()
+@doc_errors()
 def list_needs(args: dict):
     """The needs the caller may see: their organization's (drafts included) and every open need."""
     signed_in()
@@ -83,7 +83,7 @@ def _checked(body: dict, organization: Organization, need: Need | None):
 @bp.route("/needs", methods=["POST"])
 @bp.doc(requestBody={"required": True, "content": {"application/json": {"schema": NeedIn}}})
 @bp.response(201, NeedOut)
-@_doc_errors(409, 422)
+@doc_errors(409, 422)
 def create_need():
     """Post a need (a draft) for the caller's organization; the body is a need of the interchange format."""
     signed_in()
@@ -101,7 +101,7 @@ def create_need():
 
 @bp.route("/needs/<ref>", methods=["GET"])
 @bp.response(200, NeedOut)
-@_doc_errors()
+@doc_errors()
 def get_need(ref: str):
     """One need, by external id or database id (a draft only for its organization and admins)."""
     signed_in()
@@ -111,7 +111,7 @@ def get_need(ref: str):
 @bp.route("/needs/<ref>", methods=["PATCH"])
 @bp.doc(requestBody={"required": True, "content": {"application/json": {"schema": NeedPatch}}})
 @bp.response(200, NeedOut)
-@_doc_errors(409, 422)
+@doc_errors(409, 422)
 def update_need(ref: str):
     """Change some keys of a need; the others stay."""
     signed_in()
@@ -137,7 +137,7 @@ def _step(ref: str, verb):
 
 @bp.route("/needs/<ref>/publish", methods=["POST"])
 @bp.response(200, NeedOut)
-@_doc_errors(409)
+@doc_errors(409)
 def publish_need(ref: str):
     """Open a draft to experts (the best-fitting ones who opted in are notified)."""
     return _step(ref, need_verbs.publish_need)
@@ -145,7 +145,7 @@ def publish_need(ref: str):
 
 @bp.route("/needs/<ref>/close", methods=["POST"])
 @bp.response(200, NeedOut)
-@_doc_errors(409)
+@doc_errors(409)
 def close_need(ref: str):
     """Close a need; its history stays."""
     return _step(ref, need_verbs.close_need)
@@ -155,7 +155,7 @@ def close_need(ref: str):
 @bp.doc(parameters=[{"in": "query", "name": "top", "required": False, "schema": {
     "type": "integer", "minimum": limits.API_TOP.low, "maximum": limits.API_TOP.high, "default": 10}}])
 @bp.response(200, MatchSchema(many=True))
-@_doc_errors()
+@doc_errors()
 def need_matches(ref: str):
     """The ranked experts for a need: exactly what `flask --app app match REF --top N --json` prints.
 
