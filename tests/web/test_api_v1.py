@@ -179,12 +179,13 @@ def test_api_experts_search_profile_and_own_profile(app, session):
     assert staff.get("/api/v1/experts?min_hours=9999").status_code == 400
     profile = staff.get(f"/api/v1/experts/{hanako.external_id}").get_json()
     assert profile["name"] == "山田 花子" and profile["email"] is None and profile["phone"] is None  # not accepted yet
+    assert "notify_opt_in" not in profile and "visibility" not in profile  # the expert's own settings
     assert staff.get("/api/v1/experts/NOPE").status_code == 404
 
     own = api_as(app, session, hanako.user)
     assert own.get("/api/v1/experts").status_code == 403
     me = own.get("/api/v1/experts/me").get_json()
-    assert me["external_id"] == hanako.external_id and me["email"]
+    assert me["external_id"] == hanako.external_id and me["email"] and me["notify_opt_in"] is True
     changed = own.patch("/api/v1/experts/me", json={"hours_per_month": 0, "bio": "新しい紹介文",
                                                     "work_styles": {"onsite": False}})
     assert changed.status_code == 200, changed.get_json()

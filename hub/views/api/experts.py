@@ -35,10 +35,18 @@ def summary_out(expert, remaining: int) -> dict:
             "hours_per_month": expert.hours_per_month, "remaining_hours": remaining}
 
 
-def expert_out(expert, *, contact: bool) -> dict:
+OWN_ONLY = ("notify_opt_in", "visibility")  # the expert's own settings, not shown on the profile page
+
+
+def expert_out(expert, *, contact: bool, own: bool = False) -> dict:
+    """The interchange object; for others as the profile page shows it (its record: active and completed)."""
     body = interchange.expert_to_interchange(expert)
     if not contact:
         body["email"] = body["phone"] = None
+    if not own:
+        for key in OWN_ONLY:
+            body.pop(key, None)
+        body["engagements"] = [e for e in body["engagements"] if e["status"] in ("active", "completed")]
     remaining = remaining_hours_by_expert(get_session(), [expert.id], date.today()).get(expert.id, 0)
     body.pop("listing_consented_at", None)
     return {"id": expert.id, **body, "remaining_hours": remaining}
@@ -79,7 +87,7 @@ def _own_expert():
 def get_own_profile():
     """The caller's own profile, with contact details and the whole track record."""
     signed_in()
-    return expert_out(_own_expert(), contact=True)
+    return expert_out(_own_expert(), contact=True, own=True)
 
 
 @bp.route("/experts/me", methods=["PATCH"])
@@ -114,7 +122,7 @@ def update_own_profile():
     if "listed" in body and body["listed"] != expert.listed:
         privacy.set_listing_consent(session, current_user, expert, body["listed"])
     session.commit()
-    return expert_out(expert, contact=True)
+    return expert_out(expert, contact=True, own=True)
 
 
 @bp.route("/experts/<ref>", methods=["GET"])
@@ -128,4 +136,5 @@ def get_expert(ref: str):
     if expert is None or expert.deleted_at is not None:
         abort_json(404, _("There is no expert %(ref)s.", ref=ref))
     permissions.require(permissions.can_view_expert(session, current_user, expert))
-    return expert_out(expert, contact=permissions.can_see_contact(session, current_user, expert))
+    return expert_out(expert, contact=permissions.can_see_contact(session, current_user, expert),
+                      own=permissions.can_edit_expert(current_user, expert))
