@@ -339,8 +339,35 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(db_cli)
     for command in (import_experts_command, import_needs_command, export_experts_command, export_needs_command,
                     export_all_command, import_all_command, train_ranker_command, reembed_command, demo_command, match_command,
-                    remind_availability_command, notify_staff_command):
+                    remind_availability_command, notify_staff_command, create_token_command):
         app.cli.add_command(command)
+
+
+@click.command("create-token")
+@click.argument("email")
+@click.option("--name", default="command line", show_default=True, help="What the token is for (shown on the account page).")
+@with_appcontext
+def create_token_command(email: str, name: str) -> None:
+    """Make an API token for the account EMAIL and print it once on standard output (and nothing else there).
+
+    Only its hash is stored: keep the printed token; the account page lists and revokes it.
+    """
+    from hub.db import get_session
+    from hub.services import accounts, tokens
+    from hub.services.errors import Refused
+
+    _prepare_database()
+    session = get_session()
+    user = accounts.find_user(session, email)
+    if user is None or not user.is_active:
+        raise click.ClickException(f"no active account with the e-mail {email}")
+    try:
+        row, token = tokens.create_token(session, None, user, name)
+    except Refused as exc:
+        raise click.ClickException(str(exc.message)) from None
+    session.commit()
+    click.echo(f"token {row.prefix}… for {user.email} ({user.role}) made; it is shown only now.", err=True)
+    click.echo(token)
 
 
 @click.command("match")

@@ -50,6 +50,7 @@ MESSAGE = 2000            # a contact request's message to the expert
 CLOSE_NOTE = 1000         # why a need was closed, in the officer's words
 SEARCH_WORDS = 200        # the staff search's words (a form only)
 PLACE_NAME = 60           # a municipality typed by name, e.g. 長野県塩尻市 (a form only)
+TOKEN_NAME = 100          # what an API token is for, as its owner names it
 
 # -- numbers ----------------------------------------------------------------------------------------------------
 
@@ -65,6 +66,9 @@ SKILL_WEIGHT = Range(0.0, 10.0)            # a need skill's weight; 0 itself is 
 SIGNAL_WEIGHT_PERCENT = Range(0, 100)      # the ranking sliders
 CANDIDATES_SHOWN = Range(1, 200)           # the need page's "show" filter
 API_TOP = Range(1, 1000)                   # `top` of GET /api/v1/needs/<ref>/matches
+API_PER_PAGE = Range(1, 100)               # `per_page` of the API's lists
+API_PAGE = Range(1, 100_000)               # `page` of the API's lists
+API_TOKENS_PER_USER = 20                   # live (not revoked) tokens one user may hold
 
 # -- dates ------------------------------------------------------------------------------------------------------
 

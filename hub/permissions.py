@@ -11,10 +11,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import exists, select
+from sqlalchemy import exists, or_, select, true
 from sqlalchemy.orm import Session
 
-from hub.models import ExpertProfile, Need, ShortlistEntry, User
+from hub.models import ApiToken, ExpertProfile, Need, ShortlistEntry, User
 from hub.models.people import ROLES
 
 EXPERT, ORG_STAFF, BUREAU_STAFF, ADMIN = ROLES  # a new role fails here first: decide its rules below
@@ -132,6 +132,20 @@ def can_see_need(user: Any, need: Need) -> bool:
     return True
 
 
+def visible_needs(user: Any):
+    """The SQL condition of can_see_need, for lists: None when the user sees no need at all.
+
+    tests/web/test_api_needs.py checks that it agrees with can_see_need need by need.
+    """
+    if not is_signed_in(user):
+        return None
+    if is_admin(user):
+        return true()
+    own = visible_own_organization_id(user)
+    not_draft = Need.status != "draft"
+    return or_(not_draft, Need.organization_id == own) if own is not None else not_draft
+
+
 def can_manage_need(user: Any, need: Need) -> bool:
     """Approved org_staff of the need's organization: edit, publish, close, shortlist, contact, start,
     complete, evaluate, weights."""
@@ -204,6 +218,18 @@ def _has_shortlisted(session: Session, organization_id: int | None, expert: Expe
     if state is not None:
         conditions.append(ShortlistEntry.state == state)
     return bool(session.scalar(select(exists().where(*conditions))))
+
+
+# -- API tokens -----------------------------------------------------------------------------------
+
+def can_manage_tokens(user: Any, owner: User) -> bool:
+    """Every signed-in user makes and lists their own API tokens (a token can do what its user can, no more)."""
+    return is_signed_in(user) and isinstance(owner, User) and user.id == owner.id
+
+
+def can_revoke_token(user: Any, token: ApiToken) -> bool:
+    """The token's owner revokes it; admins revoke any token (a leaked token must be stoppable at once)."""
+    return is_signed_in(user) and (user.id == token.user_id or is_admin(user))
 
 
 # -- templates ------------------------------------------------------------------------------------

@@ -7,10 +7,11 @@ from hub.models.needs import Need, NeedField, NeedRole, NeedShare, NeedSkill, Ne
 from hub.models.organizations import Organization
 from hub.models.people import (ExpertField, ExpertProfile, ExpertRole, ExpertScheme, ExpertSkill, ExpertStage,
                                ExpertTravelPrefecture, Notification, User)
+from hub.models.tokens import ApiToken
 from hub.models import changes  # noqa: F401,E402  (the before_flush event that marks experts changed)
 
 __all__ = [
-    "AuditEvent", "DispatchAssignment", "DispatchField", "DispatchRequest", "Embedding", "Engagement",
+    "ApiToken", "AuditEvent", "DispatchAssignment", "DispatchField", "DispatchRequest", "Embedding", "Engagement",
     "EngagementField", "EngagementStage", "Evaluation", "EvaluationSkill", "ExpertField", "ExpertProfile",
     "ExpertRole", "ExpertScheme", "ExpertSkill", "ExpertStage", "ExpertTravelPrefecture", "Need", "NeedField",
     "NeedRole", "NeedShare", "NeedSkill", "NeedStage", "Notification", "Organization", "RankerWeights", "ShortlistEntry", "User",

@@ -650,6 +650,32 @@ def _parse(source: bytes | IO[bytes], objects, check, taxonomy: Taxonomy, gazett
     return parsed
 
 
+def check_need(obj: Any, taxonomy: Taxonomy, *, gazetteer: Gazetteer | None = None
+               ) -> tuple[NeedData | None, dict[str, list[str]]]:
+    """Validate one need object exactly as a line of `import-needs` (the JSON API's need bodies use it too).
+
+    Returns the need's data, or None and the errors by field path.
+    """
+    return _check_one(obj, _check_need, taxonomy, gazetteer)
+
+
+def check_expert(obj: Any, taxonomy: Taxonomy, *, gazetteer: Gazetteer | None = None
+                 ) -> tuple[ExpertData | None, dict[str, list[str]]]:
+    """Validate one expert object exactly as a line of `import-experts` (PATCH /api/v1/experts/me uses it)."""
+    return _check_one(obj, _check_expert, taxonomy, gazetteer)
+
+
+def _check_one(obj: Any, check, taxonomy: Taxonomy, gazetteer: Gazetteer | None) -> tuple[Any, dict[str, list[str]]]:
+    errors: list[LineError] = []
+    if not isinstance(obj, dict):
+        return None, {"": [f"must be an object, not {_type_name(obj)}"]}
+    data = check(_Checker(taxonomy, gazetteer or load_gazetteer(), 1, errors), obj)
+    fields: dict[str, list[str]] = {}
+    for error in errors:
+        fields.setdefault(error.field, []).append(error.message)
+    return (data if not fields else None), fields
+
+
 def _expert_loader():
     return (selectinload(ExpertProfile.skills), selectinload(ExpertProfile.roles),
             selectinload(ExpertProfile.fields), selectinload(ExpertProfile.stages_led),

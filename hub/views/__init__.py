@@ -17,11 +17,13 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(privacy.bp)
     app.register_blueprint(search.bp)
     app.register_blueprint(admin.bp)
+    from hub.views import tokens
+    app.register_blueprint(tokens.bp)
     from hub.views import api, needs
     app.register_blueprint(needs.bp)
     from hub.views import shared_needs, teams
     app.register_blueprint(teams.bp)
     app.register_blueprint(shared_needs.bp)
-    app.register_blueprint(api.bp)
+    api.init_app(app)
     from hub.views import notifications
     app.register_blueprint(notifications.bp)

@@ -262,3 +262,40 @@ def test_double_clicks_on_contact_and_evaluate_act_once(scratch, scratch_url):
         skill = session.scalar(select(ExpertProfile).where(ExpertProfile.id == expert_id)).skills[0]
         assert (skill.rating_count, skill.rating_mean) == (1, 4.0)
     app.extensions["hub.engine"].dispose()
+
+
+def test_concurrent_api_engagements_exactly_one_fits(scratch, scratch_url):
+    """6 organizations POST /api/v1/shortlist/{id}/engagement at once, 30 h each, on 40 h: one 201, five 409."""
+    from hub import create_app
+    from hub.services import tokens
+    with Session(scratch) as session:
+        person = expert(session, hours=40)
+        plan = []
+        for code in LG_CODES[:6]:
+            organization = org(session, code)
+            staff = user(session, "org_staff", organization)
+            _row, token = tokens.create_token(session, None, staff, "bench")
+            plan.append((_accepted(session, person, need(session, organization)).id, token))
+        session.commit()
+        expert_id = person.id
+    app = create_app({"TESTING": True, "SECRET_KEY": "test", "DATABASE_URL": scratch_url, "EMBEDDING_BACKEND": "tfidf",
+                      "AUTO_MIGRATE": False, "MAIL_SERVER": None, "SERVER_NAME": "hub.test",
+                      "PUBLIC_URL": "http://hub.test"})
+
+    def call(i: int):
+        entry_id, token = plan[i]
+        response = app.test_client().post(f"/api/v1/shortlist/{entry_id}/engagement",
+                                          headers={"Authorization": f"Bearer {token}"},
+                                          json={"hours_per_month": 30, "start": START.isoformat(), "end": END.isoformat()})
+        return response.status_code, response.get_json()
+
+    results = _run_at_once(len(plan), call)
+    codes = sorted(r[0] if isinstance(r, tuple) else r for r in results)
+    assert codes == [201, 409, 409, 409, 409, 409], results
+    assert {r[1]["remaining_hours"] for r in results if r[0] == 409} == {10}
+    with Session(scratch) as session:
+        committed = session.scalar(select(func.sum(Engagement.hours_per_month)).where(
+            Engagement.expert_id == expert_id, Engagement.status == "active"))
+        assert committed == 30
+    app.extensions["hub.engine"].dispose()
+    print(f"\nAPI capacity: {len(plan)} concurrent engagement requests x 30 h on 40 h -> codes {codes}")

@@ -33,7 +33,7 @@ import pytest
 from hub import create_app
 from hub.db import get_session, utcnow
 from hub.models import Engagement, ExpertRole, Need, NeedRole, NeedShare, Notification, ShortlistEntry
-from hub.services import accounts
+from hub.services import accounts, tokens
 from hub.services.organizations import create_organization
 from tests.support import TEST_DATABASE_URL, csrf_token_from
 from tests.web.needs_factories import expert, need, org, user
@@ -128,6 +128,30 @@ GET  api.need_matches [shared]              401    403    403     200   403    2
 POST teams.shortlist_team [shared]          login  403    403     302   403    403     403     403    403       403
 GET  shared_needs.co_evaluate [shared]      login  403    403     403   403    200     403     403    403       403
 POST shared_needs.co_evaluate [shared]      login  403    403     403   403    302     403     403    403       403
+GET  api.list_needs                         401    200    200     200   200    200     200     200    200       200
+POST api.create_need                        401    403    403     201   403    201     201     403    403       403
+GET  api.get_need                           401    200    200     200   200    200     200     200    200       200
+GET  api.get_need [draft]                   401    404    404     200   404    404     404     404    404       200
+PATCH api.update_need                       401    403    403     200   403    403     403     403    403       403
+POST api.publish_need [draft]               401    404    404     200   404    404     404     404    404       403
+POST api.close_need                         401    403    403     200   403    403     403     403    403       403
+GET  api.list_shortlist                     401    403    403     200   403    403     403     200    403       200
+POST api.add_to_shortlist                   401    403    403     201   403    403     403     403    403       403
+POST api.contact_expert                     401    404    404     200   404    404     404     403    404       403
+POST api.respond_to_contact                 401    200    404     403   404    404     404     403    404       403
+POST api.start_engagement                   401    404    403     201   404    404     404     403    404       403
+POST api.complete_engagement                401    404    404     200   404    404     404     403    404       403
+POST api.evaluate_engagement                401    404    404     201   404    404     404     403    404       403
+GET  api.list_experts                       401    403    403     200   403    200     200     200    200       200
+GET  api.get_own_profile                    401    200    200     403   403    403     403     403    403       403
+PATCH api.update_own_profile                401    200    200     403   403    403     403     403    403       403
+GET  api.get_expert                         401    200    403     200   403    200     200     200    200       200
+GET  api.get_expert [unlisted]              401    403    403     200   403    403     403     403    403       200
+GET  api.get_taxonomy                       401    200    200     200   200    200     200     200    200       200
+GET  api-docs.openapi_json                  200    200    200     200   200    200     200     200    200       200
+
+POST tokens.create                          login  200    200     200   200    200     200     200    200       200
+POST tokens.revoke                          login  302    404     404   404    404     404     404    404       302
 """
 
 
@@ -175,6 +199,7 @@ class World:
     reset_token: str
     verify_token: str
     availability_token: str
+    expert_token: int  # an API token of the "expert" column
 
 
 def build_world(session, secret_key: str) -> World:
@@ -236,6 +261,7 @@ def build_world(session, secret_key: str) -> World:
     imported.start_date = date(2024, 4, 1)
     session.add(Notification(user_id=hanako.user_id, kind="need_published", need_id=open_need.id))
     session.flush()
+    token_row, _token = tokens.create_token(session, None, hanako.user, "matrix")
     return World(
         users={role: account.id for role, account in users.items()},
         logins={role: account.get_id() for role, account in users.items()},
@@ -249,7 +275,7 @@ def build_world(session, secret_key: str) -> World:
         imported_engagement=imported.id, pending_staff=users["unappr"].id,
         reset_token=accounts.make_reset_token(secret_key, users["expert2"]),
         verify_token=accounts.make_verify_token(secret_key, users["expert2"]),
-        availability_token=accounts.make_availability_token(secret_key, hanako))
+        availability_token=accounts.make_availability_token(secret_key, hanako), expert_token=token_row.id)
 
 
 # -- what each row asks: (url, form data) --------------------------------------------------------------
@@ -271,6 +297,10 @@ ENGAGEMENT_FORM = {
     "start": "2021-04-01", "end": "2023-03-31", "hours_per_month": "30", "status": "completed",
     "stages": ["development"], "fields": ["mobility"],
 }
+
+
+API_NEED = {"title": "防災情報のデジタル化", "stages": ["development"], "work_style": "remote", "hours_per_month": 30,
+            "start": "2027-04-01", "engagement_form": "contract", "required_skills": {"backend_dev": 3}}
 
 
 def request_for(row: tuple[str, str, str], w: World, role: str = "owner") -> tuple[str, dict | None]:
@@ -371,6 +401,31 @@ def request_for(row: tuple[str, str, str], w: World, role: str = "owner") -> tup
         ("POST", "shared_needs.co_evaluate"): (co_evaluate, {
             "overall": "5", "skills-0-skill_id": "backend_dev", "skills-0-rating": "4",
             "skills-1-skill_id": "frontend_dev", "skills-1-rating": "", "would_rehire": "yes", "comment": "広域で助かりました"}),
+        ("GET", "api.list_needs"): ("/api/v1/needs?per_page=5", None),
+        ("POST", "api.create_need"): ("/api/v1/needs", API_NEED),
+        ("GET", "api.get_need"): (f"/api/v1/needs/{need_id}", None),
+        ("PATCH", "api.update_need"): (f"/api/v1/needs/{need_id}", {"hours_per_month": 24}),
+        ("POST", "api.publish_need"): (f"/api/v1/needs/{need_id}/publish", {}),
+        ("POST", "api.close_need"): (f"/api/v1/needs/{need_id}/close", {}),
+        ("GET", "api.list_shortlist"): (f"/api/v1/needs/{need_id}/shortlist", None),
+        ("POST", "api.add_to_shortlist"): (f"/api/v1/needs/{need_id}/shortlist", {"expert": str(w.unshortlisted_expert)}),
+        ("POST", "api.contact_expert"): (f"/api/v1/shortlist/{w.shortlisted_entry}/contact", {"message": "ぜひ"}),
+        ("POST", "api.respond_to_contact"): (f"/api/v1/shortlist/{w.contacted_entry}/respond", {"accept": True}),
+        ("POST", "api.start_engagement"): (f"/api/v1/shortlist/{w.accepted_entry}/engagement", {
+            "hours_per_month": 20, "start": "2027-04-01", "end": None, "role": "開発リーダー"}),
+        ("POST", "api.complete_engagement"): (f"/api/v1/engagements/{w.active_engagement}/complete", {
+            "end": "2028-03-31", "contribution": "予約システムを構築", "outcome": "利用者が倍増"}),
+        ("POST", "api.evaluate_engagement"): (f"/api/v1/engagements/{w.completed_engagement}/evaluation", {
+            "overall": 4, "skill_ratings": {"backend_dev": 4}, "would_rehire": True, "comment": "助かりました"}),
+        ("GET", "api.list_experts"): ("/api/v1/experts?skill_1=backend_dev&level_1=2", None),
+        ("GET", "api.get_own_profile"): ("/api/v1/experts/me", None),
+        ("PATCH", "api.update_own_profile"): ("/api/v1/experts/me", {"hours_per_month": 30}),
+        ("GET", "api.get_expert"): (f"/api/v1/experts/{w.unlisted_expert if variant == 'unlisted' else w.expert}",
+                                    None),
+        ("GET", "api.get_taxonomy"): ("/api/v1/taxonomy", None),
+        ("GET", "api-docs.openapi_json"): ("/api/v1/openapi.json", None),
+        ("POST", "tokens.create"): ("/account/tokens/", {"name": "連携"}),
+        ("POST", "tokens.revoke"): (f"/account/tokens/{w.expert_token}/revoke", {}),
     }[(method, endpoint)]
 
 
@@ -440,7 +495,8 @@ def test_authorization_matrix(matrix_app, connection, world, row):
         url, data = request_for(row, world, role)
         savepoint = connection.begin_nested()  # each cell sees the same world
         try:
-            response = client_as(matrix_app, world, role).open(url, method=method, data=data)
+            body = {"json": data} if url.startswith("/api/") and data is not None else {"data": data}
+            response = client_as(matrix_app, world, role).open(url, method=method, **body)
             got[role] = outcome_of(response, endpoint, need_id)
             response.close()
             assert response.status_code < 500, f"{role}: {response.status_code}"
