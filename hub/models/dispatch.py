@@ -59,8 +59,6 @@ class DispatchRequest(Base):
     follow_up: Mapped[str | None] = mapped_column(Text)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-
-    expert: Mapped["ExpertProfile"] = relationship()  # noqa: F821
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
 
     requester: Mapped["Organization"] = relationship(foreign_keys=[requester_id])  # noqa: F821

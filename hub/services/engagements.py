@@ -162,6 +162,16 @@ def complete_engagement(session: Session, actor: User | None, engagement: Engage
     return engagement
 
 
+def _may_evaluate(session: Session, actor: User | None, engagement: Engagement) -> None:
+    """A need's engagement is evaluated by its organization; a dispatch's by the requester (its follow-up)."""
+    if actor is not None and engagement.source == "dispatch" and engagement.dispatch_id is not None:
+        from hub.models import DispatchRequest
+        from hub.permissions import can_answer_follow_up
+        require(can_answer_follow_up(actor, session.get(DispatchRequest, engagement.dispatch_id)))
+        return
+    _may_manage(actor, _need_of(session, engagement))
+
+
 def evaluate(session: Session, actor: User | None, engagement: Engagement, *, overall: int,
              would_rehire: bool | None, comment: str = "", skill_ratings: dict[str, int] | None = None,
              asked_levels: dict[str, int] | None = None) -> Evaluation:
@@ -170,7 +180,7 @@ def evaluate(session: Session, actor: User | None, engagement: Engagement, *, ov
     `asked_levels` (item -> level the need asked for) is the level a well-rated skill is verified at;
     without it the expert's own level is confirmed.
     """
-    _may_manage(actor, _need_of(session, engagement))
+    _may_evaluate(session, actor, engagement)
     if engagement.status != "completed":
         raise StateError(_l("Complete the engagement before evaluating it."), reason="not_completed")
     if engagement.evaluation is not None:
