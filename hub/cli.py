@@ -339,7 +339,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(db_cli)
     for command in (import_experts_command, import_needs_command, export_experts_command, export_needs_command,
                     export_all_command, import_all_command, train_ranker_command, reembed_command, demo_command, match_command,
-                    remind_availability_command):
+                    remind_availability_command, remind_dispatch_follow_ups_command):
         app.cli.add_command(command)
 
 
@@ -398,3 +398,20 @@ def remind_availability_command() -> None:
             lambda token: external_url("experts.confirm_availability_link", token=token))
     session.commit()
     click.echo(f"Reminded {sent} expert(s).", err=True)
+
+
+@click.command("remind-dispatch-follow-ups")
+@with_appcontext
+def remind_dispatch_follow_ups_command() -> None:
+    """Mail requesters whose dispatch's follow-up survey opened (the next fiscal year) a link to it, once."""
+    from hub.db import get_session
+    from hub.mail import external_url
+    from hub.services.dispatch import remind_follow_ups
+
+    app = current_app._get_current_object()
+    session = get_session()
+    with app.test_request_context():  # for Flask-Babel; the links come from PUBLIC_URL
+        reminded = remind_follow_ups(session, lambda request_id: external_url("dispatch.follow_up",
+                                                                              request_id=request_id))
+        session.commit()  # the mails go out after this commit
+    click.echo(f"Reminded the requesters of {reminded} dispatch request(s).", err=True)

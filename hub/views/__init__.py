@@ -20,3 +20,6 @@ def init_app(app: Flask) -> None:
     from hub.views import api, needs
     app.register_blueprint(needs.bp)
     app.register_blueprint(api.bp)
+    from hub.views import bureau, dispatch
+    app.register_blueprint(dispatch.bp)
+    app.register_blueprint(bureau.bp)
