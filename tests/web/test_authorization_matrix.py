@@ -32,7 +32,8 @@ from datetime import date
 import pytest
 from hub import create_app
 from hub.db import get_session, utcnow
-from hub.models import Engagement, Need, Notification, ShortlistEntry
+from hub.models import (DispatchAssignment, DispatchRequest, Engagement, ExpertScheme, Need, Notification,
+                        ShortlistEntry)
 from hub.services import accounts
 from hub.services.organizations import create_organization
 from tests.support import TEST_DATABASE_URL, csrf_token_from
@@ -108,6 +109,24 @@ POST needs.complete                         login  403    403     302   403    4
 GET  needs.evaluate                         login  403    403     200   403    403     403     403    403       403
 POST needs.evaluate                         login  403    403     302   403    403     403     403    403       403
 
+GET  bureau.home                            login  403    403     403   403    403     403     200    200       200
+GET  dispatch.index                         login  200    200     200   403    200     200     200    200       200
+GET  dispatch.new                           login  403    403     200   403    200     200     403    403       403
+POST dispatch.new                           login  403    403     302   403    302     302     403    403       403
+GET  dispatch.routing                       login  403    403     200   403    200     200     200    200       200
+GET  dispatch.detail                        login  404    404     200   404    404     404     200    404       200
+GET  dispatch.detail [done]                 login  200    404     200   404    404     404     200    404       200
+POST dispatch.review [submitted]            login  404    404     403   404    404     404     302    404       302
+POST dispatch.approve [review]              login  404    404     403   404    404     404     302    404       302
+POST dispatch.reject [submitted]            login  404    404     403   404    404     404     302    404       302
+POST dispatch.assign                        login  404    404     403   404    404     404     302    404       302
+POST dispatch.schedule [assigned]           login  403    404     403   404    404     404     302    404       302
+POST dispatch.done [scheduled]              login  403    404     403   404    404     404     302    404       302
+POST dispatch.report [done]                 login  302    404     403   404    404     404     302    404       302
+POST dispatch.cancel                        login  404    404     302   404    404     404     302    404       302
+GET  dispatch.follow_up [reported]          login  403    404     200   404    404     404     403    404       403
+POST dispatch.follow_up [reported]          login  403    404     302   404    404     404     403    404       403
+
 GET  api.need_matches                       401    403    403     200   403    403     403     200    403       200
 GET  api.need_matches [draft]               401    404    404     200   404    404     404     404    404       200
 """
@@ -153,6 +172,7 @@ class World:
     reset_token: str
     verify_token: str
     availability_token: str
+    dispatches: dict[str, int]  # state -> a request of 塩尻市 to 信越 in that state ("done": the expert advised)
 
 
 def build_world(session, secret_key: str) -> World:
@@ -204,6 +224,23 @@ def build_world(session, secret_key: str) -> World:
                           end_date=date(2027, 3, 31))
     imported.start_date = date(2024, 4, 1)
     session.add(Notification(user_id=hanako.user_id, kind="need_published", need_id=open_need.id))
+    fresh.schemes = [ExpertScheme(scheme="adviser")]  # assignable: a regional ICT adviser with hours
+    hanako.schemes = [ExpertScheme(scheme="adviser")]
+    dispatches = {}
+    for state in ("approved", "submitted", "review", "assigned", "scheduled", "done", "reported"):
+        row = DispatchRequest(
+            requester_id=shiojiri.id, bureau_id=shiojiri.bureau_id, theme=f"窓口DXの助言 {state}",
+            purpose="project_formation", stage_id="problem_identification", wanted_from=date(2025, 6, 1),
+            wanted_until=date(2025, 6, 30), days=1, state={"review": "under_review"}.get(state, state))
+        if state in ("assigned", "scheduled", "done", "reported"):
+            row.assignments.append(DispatchAssignment(expert_id=hanako.id, scheduled_on=date(2025, 6, 10)))
+        if state in ("done", "reported"):
+            row.support_date = date(2025, 6, 10)
+        if state == "reported":
+            row.report = "助言した。"
+        session.add(row)
+        session.flush()
+        dispatches[state] = row.id
     session.flush()
     return World(
         users={role: account.id for role, account in users.items()},
@@ -217,7 +254,7 @@ def build_world(session, secret_key: str) -> World:
         imported_engagement=imported.id, pending_staff=users["unappr"].id,
         reset_token=accounts.make_reset_token(secret_key, users["expert2"]),
         verify_token=accounts.make_verify_token(secret_key, users["expert2"]),
-        availability_token=accounts.make_availability_token(secret_key, hanako))
+        availability_token=accounts.make_availability_token(secret_key, hanako), dispatches=dispatches)
 
 
 # -- what each row asks: (url, form data) --------------------------------------------------------------
@@ -233,6 +270,11 @@ NEED_FORM = {
        (("skill_id", ""), ("min_level", "2"), ("must", "must"))},
     "save": "1",
 }
+DISPATCH_FORM = {
+    "theme": "窓口のオンライン化の進め方", "purpose": "project_formation", "stage_id": "problem_identification",
+    "description": "", "project": "", "wanted_from": "2026-11-10", "wanted_until": "2026-11-30", "days": "1",
+    "online_hours": "0", "visits": "1", "named_expert_id": "", "recommender_id": "",
+}
 ENGAGEMENT_FORM = {
     "title": "AIオンデマンドバス", "organization": "塩尻市", "org_kind": "local", "org_prefecture": "",
     "role": "プロジェクトマネージャー", "contribution": "住民説明会を12回開催", "outcome": "利用者月3,000人",
@@ -246,6 +288,7 @@ def request_for(row: tuple[str, str, str], w: World, role: str = "owner") -> tup
     method, endpoint, variant = row
     need_id = w.draft_need if variant == "draft" else w.open_need
     n = f"/needs/{need_id}"
+    d = f"/dispatch/{w.dispatches[variant or 'approved']}" if variant not in ("draft", "unlisted") else ""
     return {
         ("GET", "main.index"): ("/", None),
         ("GET", "static"): ("/static/css/hub.css", None),
@@ -324,6 +367,24 @@ def request_for(row: tuple[str, str, str], w: World, role: str = "owner") -> tup
             "overall": "4", "skills-0-skill_id": "backend_dev", "skills-0-rating": "4",
             "skills-1-skill_id": "frontend_dev", "skills-1-rating": "", "would_rehire": "yes", "comment": "助かりました"}),
         ("GET", "api.need_matches"): (f"/api/v1/needs/{need_id}/matches?top=5", None),
+        ("GET", "bureau.home"): ("/bureau/", None),
+        ("GET", "dispatch.index"): ("/dispatch/", None),
+        ("GET", "dispatch.new"): ("/dispatch/new", None),
+        ("POST", "dispatch.new"): ("/dispatch/new", DISPATCH_FORM),
+        ("GET", "dispatch.routing"): ("/dispatch/routing?requester_kind=municipality&months=1&days_per_month=1"
+                                      "&hours_per_month=8&onsite_days_per_month=1&has_budget=no", None),
+        ("GET", "dispatch.detail"): (d, None),
+        ("POST", "dispatch.review"): (f"{d}/review", {}),
+        ("POST", "dispatch.approve"): (f"{d}/approve", {}),
+        ("POST", "dispatch.reject"): (f"{d}/reject", {"reason": "予算の都合"}),
+        ("POST", "dispatch.assign"): (f"{d}/assign", {"expert_id": str(w.unshortlisted_expert)}),
+        ("POST", "dispatch.schedule"): (f"{d}/schedule", {"day": "2025-06-12"}),
+        ("POST", "dispatch.done"): (f"{d}/done", {"day": "2025-06-12"}),
+        ("POST", "dispatch.report"): (f"{d}/report", {"report": "課題を整理した。"}),
+        ("POST", "dispatch.cancel"): (f"{d}/cancel", {"reason": "日程が合わない"}),
+        ("GET", "dispatch.follow_up"): (f"{d}/follow-up", None),
+        ("POST", "dispatch.follow_up"): (f"{d}/follow-up", {"answer": "実証を始めた", "overall": "4",
+                                                            "would_rehire": "yes", "comment": ""}),
     }[(method, endpoint)]
 
 
@@ -355,7 +416,9 @@ def matrix_app(connection):
 
 
 @pytest.fixture
-def world(matrix_app) -> World:
+def world(matrix_app, monkeypatch) -> World:
+    # Requests are taken April to December (the rules file): the matrix asks in October, whatever today is.
+    monkeypatch.setattr("hub.services.dispatch.today", lambda: date(2026, 10, 5))
     with matrix_app.app_context():
         session = get_session()
         built = build_world(session, matrix_app.config["SECRET_KEY"])
