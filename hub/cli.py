@@ -339,7 +339,8 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(db_cli)
     for command in (import_experts_command, import_needs_command, export_experts_command, export_needs_command,
                     export_all_command, import_all_command, train_ranker_command, reembed_command, demo_command, match_command,
-                    remind_availability_command, notify_staff_command, create_token_command):
+                    remind_availability_command, notify_staff_command, create_token_command,
+                    remind_dispatch_follow_ups_command):
         app.cli.add_command(command)
 
 
@@ -445,3 +446,20 @@ def notify_staff_command(top: int) -> None:
     session.commit()  # the mails go out after this
     click.echo(f"Notified: {len(candidates)} new-candidate notice(s), {len(overdue)} overdue-engagement notice(s).",
                err=True)
+
+
+@click.command("remind-dispatch-follow-ups")
+@with_appcontext
+def remind_dispatch_follow_ups_command() -> None:
+    """Mail requesters whose dispatch's follow-up survey opened (the next fiscal year) a link to it, once."""
+    from hub.db import get_session
+    from hub.mail import external_url
+    from hub.services.dispatch import remind_follow_ups
+
+    app = current_app._get_current_object()
+    session = get_session()
+    with app.test_request_context():  # for Flask-Babel; the links come from PUBLIC_URL
+        reminded = remind_follow_ups(session, lambda request_id: external_url("dispatch.follow_up",
+                                                                              request_id=request_id))
+        session.commit()  # the mails go out after this commit
+    click.echo(f"Reminded the requesters of {reminded} dispatch request(s).", err=True)

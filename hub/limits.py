@@ -65,6 +65,10 @@ REQUIRED_LEVEL = Range(1, 4)               # the minimum level a need asks for
 SKILL_WEIGHT = Range(0.0, 10.0)            # a need skill's weight; 0 itself is excluded (see NeedSkill)
 SIGNAL_WEIGHT_PERCENT = Range(0, 100)      # the ranking sliders
 CANDIDATES_SHOWN = Range(1, 200)           # the need page's "show" filter
+DISPATCH_DAYS = Range(0, 31)               # on-site days of a dispatch request (the scheme's cap is data:
+#                                            skill_taxonomy/data/dispatch_rules.yaml, checked by the verbs)
+DISPATCH_ONLINE_HOURS = Range(0, 744)      # online hours of a dispatch request (cap likewise in the rules file)
+DISPATCH_VISITS = Range(0, 31)
 API_TOP = Range(1, 1000)                   # `top` of GET /api/v1/needs/<ref>/matches
 API_PER_PAGE = Range(1, 100)               # `per_page` of the API's lists
 API_PAGE = Range(1, 100_000)               # `page` of the API's lists

@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import exists, or_, select, true
 from sqlalchemy.orm import Session
 
-from hub.models import ApiToken, ExpertProfile, Need, ShortlistEntry, User
+from hub.models import ApiToken, DispatchRequest, ExpertProfile, Need, ShortlistEntry, User
 from hub.models.people import ROLES
 
 EXPERT, ORG_STAFF, BUREAU_STAFF, ADMIN = ROLES  # a new role fails here first: decide its rules below
@@ -232,12 +232,76 @@ def can_revoke_token(user: Any, token: ApiToken) -> bool:
     return is_signed_in(user) and (user.id == token.user_id or is_admin(user))
 
 
+# -- adviser dispatch (docs/state-changes.md) -------------------------------------------------------
+# The requester organization sees and cancels its requests and answers the follow-up; the recommending body
+# sees what it recommended; the bureau of the request's region reviews, assigns, schedules and closes it; the
+# assigned adviser sees it and files the report; admins act everywhere.
+
+def can_request_dispatch(user: Any) -> bool:
+    """Approved staff of an organization of a kind the scheme takes requests from (the rules file says which)."""
+    from skill_taxonomy import load_rules
+    return (is_approved_org_staff(user) and user.organization is not None
+            and user.organization.kind in load_rules().dispatch.requesters)
+
+
+def can_use_routing(user: Any) -> bool:
+    """The hub function (which route fits): approved staff and admins."""
+    return is_admin(user) or is_approved_staff(user)
+
+
+def can_list_dispatches(user: Any) -> bool:
+    """The list of dispatch requests (each user sees those they may see): staff, admins, advisers."""
+    return is_admin(user) or is_approved_staff(user) or is_expert(user)
+
+
+def can_use_bureau_home(user: Any) -> bool:
+    """The bureau's home page: approved bureau staff (their region) and admins (every region)."""
+    return is_admin(user) or is_approved_bureau_staff(user)
+
+
+def can_handle_dispatch(user: Any, request: DispatchRequest) -> bool:
+    """Review, approve, reject, assign, schedule, mark done: the bureau of the request's region, admins."""
+    if is_admin(user):
+        return True
+    bureau = bureau_of(user)
+    return bureau is not None and bureau == request.bureau_id
+
+
+def is_assigned_adviser(user: Any, request: DispatchRequest) -> bool:
+    return (is_expert(user) and user.expert is not None
+            and any(a.expert_id == user.expert.id for a in request.assignments))
+
+
+def can_see_dispatch(user: Any, request: DispatchRequest) -> bool:
+    """The requester's and the recommender's approved staff, the region's bureau, the assigned advisers, admins."""
+    return (can_handle_dispatch(user, request) or works_for(user, request.requester_id)
+            or works_for(user, request.recommender_id) or is_assigned_adviser(user, request))
+
+
+def can_cancel_dispatch(user: Any, request: DispatchRequest) -> bool:
+    """The requester's approved staff withdraw; the bureau and admins cancel."""
+    return can_handle_dispatch(user, request) or (is_approved_org_staff(user)
+                                                  and works_for(user, request.requester_id))
+
+
+def can_report_dispatch(user: Any, request: DispatchRequest) -> bool:
+    """The assigned adviser files the report; the bureau (or an admin) may file it on the adviser's behalf."""
+    return is_assigned_adviser(user, request) or can_handle_dispatch(user, request)
+
+
+def can_answer_follow_up(user: Any, request: DispatchRequest) -> bool:
+    """Only the requester's approved staff answer the follow-up survey (and evaluate the advisers)."""
+    return is_approved_org_staff(user) and works_for(user, request.requester_id)
+
+
 # -- templates ------------------------------------------------------------------------------------
 
 TEMPLATE_GLOBALS = (
     is_admin, is_expert, is_approved_staff, is_waiting_for_approval, can_use_staff_pages, can_post_need,
     can_review_staff, can_see_need, can_manage_need, can_see_candidates, can_edit_expert,
     can_respond_to_contact, works_for_co_organization, can_evaluate_for,
+    can_request_dispatch, can_use_routing, can_list_dispatches, can_use_bureau_home,
+    can_handle_dispatch, can_see_dispatch, can_cancel_dispatch, can_report_dispatch, can_answer_follow_up,
 )
 
 

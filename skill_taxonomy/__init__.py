@@ -13,8 +13,11 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
+from .rules import Rules, RulesError, load_rules
 from .loader import DATA_DIR, EXPECTED_COUNTS, TaxonomyError, load_from
 from .model import (
+    DISPATCH_PURPOSES,
+    DISPATCH_STATES,
     ENGAGEMENT_FORMS,
     ENUM_IDS,
     FEE_UNITS,
@@ -41,11 +44,11 @@ from .model import (
 )
 
 __all__ = [
-    "load", "TaxonomyError", "Taxonomy", "DATA_DIR", "EXPECTED_COUNTS",
+    "load", "load_rules", "Rules", "RulesError", "TaxonomyError", "Taxonomy", "DATA_DIR", "EXPECTED_COUNTS",
     "Category", "Subcategory", "SkillItem", "Level", "PeopleType", "Role", "Stage", "Prior",
     "Field", "LiteracyArea", "LiteracyItem", "Label", "is_english",
     "TALENT_TYPES", "SCHEMES", "WORK_STYLES", "ENGAGEMENT_FORMS", "FEE_UNITS",
-    "ORGANIZATION_KINDS", "WORK_PLACES", "ENUM_IDS", "LEVELS",
+    "ORGANIZATION_KINDS", "WORK_PLACES", "DISPATCH_PURPOSES", "DISPATCH_STATES", "ENUM_IDS", "LEVELS",
 ]
 
 

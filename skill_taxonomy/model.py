@@ -13,6 +13,10 @@ ENGAGEMENT_FORMS = ("appointment", "contract", "side_job", "adviser_dispatch")
 FEE_UNITS = ("hour", "day", "month")
 ORGANIZATION_KINDS = ("municipality", "prefecture", "bureau", "npo", "university", "chamber", "business")
 WORK_PLACES = ("local", "remote_ok", "resident")  # where a stage's work usually happens
+# Adviser dispatch (docs/state-changes.md); the rules of the scheme are data in data/dispatch_rules.yaml.
+DISPATCH_PURPOSES = ("seminar", "project_formation", "follow_up")
+DISPATCH_STATES = ("submitted", "under_review", "approved", "assigned", "scheduled", "done", "reported",
+                   "followed_up", "rejected", "cancelled")
 ENUM_IDS: Mapping[str, tuple[str, ...]] = {
     "talent_types": TALENT_TYPES,
     "schemes": SCHEMES,
@@ -21,6 +25,8 @@ ENUM_IDS: Mapping[str, tuple[str, ...]] = {
     "fee_units": FEE_UNITS,
     "organization_kinds": ORGANIZATION_KINDS,
     "work_places": WORK_PLACES,
+    "dispatch_purposes": DISPATCH_PURPOSES,
+    "dispatch_states": DISPATCH_STATES,
 }
 LEVELS = (0, 1, 2, 3, 4)
 

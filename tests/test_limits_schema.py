@@ -44,7 +44,9 @@ BOUNDS = {
     ("evaluation_skill", "rating"): limits.RATING,
     ("dispatch_request", "theme"): limits.TITLE, ("dispatch_request", "description"): limits.DESCRIPTION,
     ("dispatch_request", "report"): limits.DESCRIPTION, ("dispatch_request", "follow_up"): limits.DESCRIPTION,
-    ("dispatch_assignment", "note"): limits.COMMENT,
+    ("dispatch_assignment", "note"): limits.COMMENT, ("dispatch_request", "decision_reason"): limits.COMMENT,
+    ("dispatch_request", "project"): limits.TITLE, ("dispatch_request", "days"): limits.DISPATCH_DAYS,
+    ("dispatch_request", "online_hours"): limits.DISPATCH_ONLINE_HOURS, ("dispatch_request", "visits"): limits.DISPATCH_VISITS,
 }
 
 NUMBER = re.compile(r"(?<![\w.])\d+(?:\.\d+)?(?![\w.])")

@@ -11,7 +11,7 @@ import json
 import random
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timezone
+from datetime import date, datetime, time, timedelta, timezone
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
@@ -27,13 +27,14 @@ from hub.models import (DispatchAssignment, DispatchField, DispatchRequest, Enga
 from hub.services import interchange
 from hub.services.availability import remaining_hours_by_expert
 from hub.services.organizations import create_organization, get_or_create_local_government
-from skill_taxonomy import Taxonomy
+from skill_taxonomy import Taxonomy, load_rules
 
 DEFAULT_SEED = 20261201
 DEFAULT_EXPERTS = 320
 DEFAULT_NEEDS = 64
 DEMO_PASSWORD = "demo-password"
 MATSUMOTO = "202029"  # 長野県松本市
+NAGAOKA = "152021"  # 新潟県長岡市
 LOGINS = (  # email, role, display name, organization key
     ("admin@demo.example.jp", "admin", "ハブ運営事務局", None),
     ("bureau@demo.example.jp", "bureau_staff", "信越総合通信局 情報通信部 担当", "bureau:shinetsu"),
@@ -157,7 +158,7 @@ def _organizations(session: Session, gazetteer: Gazetteer) -> dict[str, Organiza
             orgs[f"{kind}:{i}"] = create_organization(session, kind, name, pref,
                                                       code=f"{kind[:3].upper()}-{pref}-DEMO{i}", gazetteer=gazetteer)
     orgs[SHIOJIRI] = get_or_create_local_government(session, SHIOJIRI, gazetteer)
-    for code in ("150002", MATSUMOTO, "200000", "152021"):  # 新潟県, 松本市, 長野県, 長岡市 for dispatches
+    for code in ("150002", MATSUMOTO, "200000", NAGAOKA):  # 新潟県, 松本市, 長野県, 長岡市 for dispatches
         orgs[code] = get_or_create_local_government(session, code, gazetteer)
     return orgs
 
@@ -330,35 +331,82 @@ DISPATCHES = (  # requester key, theme, purpose, stage, fields, state, wanted mo
     ("npo:2", "地域の見守り活動へのデータ活用", "project_formation", "problem_identification", ("welfare",),
      "submitted", 2, 1, 1, True),
     ("university:3", "学生と自治体の協働によるオープンデータ活用", "seminar", "awareness", ("data_linkage",),
-     "followed_up", -8, 1, 1, False),
+     "followed_up", -10, 1, 1, False),
     ("npo:3", "子育て支援アプリの利用者調査の設計", "project_formation", "problem_identification", ("welfare",),
      "rejected", 1, 1, 1, True),
+    # A local business and an NPO of 信越 through the whole way, a withdrawn request, and a report from last
+    # fiscal year whose follow-up survey is open now (the reminder command mails it).
+    ("business:1", "受発注業務のデジタル化と取引先との連携", "project_formation", "business_model", ("local_industry",),
+     "followed_up", -11, 2, 2, False),
+    ("npo:1", "見守りボランティアの活動記録アプリ", "follow_up", "ux_operations", ("welfare",), "reported", -10, 1, 0,
+     True),
+    ("npo:4", "里山の獣害対策にセンサーを使う事業の立ち上げ", "project_formation", "problem_identification",
+     ("agriculture",), "approved", 1, 2, 3, False),
+    (NAGAOKA, "窓口のキャッシュレス化の勉強会", "seminar", "awareness", ("government_dx",), "cancelled", 1, 1, 1, False),
 )
+REPORT = "現状の課題を整理し、次年度に向けた取組の優先順位について助言した。"
+FOLLOW_UP = "助言を受けて実証の計画を作り、今年度から小さく始めた。"
+
+
+def _month(offset: int) -> date:
+    """The first day of a month counted from January 2027 (positive) or December 2026 (zero and negative)."""
+    base = date(2027, 1, 1) if offset > 0 else date(2026, 12, 1)
+    index = base.month - 1 + (offset - 1 if offset > 0 else offset)
+    return date(base.year + index // 12, index % 12 + 1, 1)
 
 
 def _dispatches(session: Session, rng: random.Random, orgs: dict[str, Organization],
                 experts: dict[str, ExpertProfile], users: dict[str, User]) -> None:
-    """A few adviser dispatch requests in every state, most of them for the Shinetsu bureau's demo login."""
+    """Dispatch requests in every state, most of them for the Shinetsu bureau's demo login: recommended
+    requests of NPOs, chambers and businesses, assignments (with their engagements), schedules, reports,
+    follow-ups with the requester's evaluation."""
+    from hub.services.dispatch import adviser_role
+    rules = load_rules()
     advisers = [e for _, e in sorted(experts.items()) if "adviser" in e.scheme_ids and e.status == "active"]
     for key, theme, purpose, stage, fields, state, month, visits, days, online in DISPATCHES:
         requester = orgs[key]
-        wanted = date(2027, 1, 1) if month > 0 else date(2026, 12, 1)
-        wanted = date(wanted.year + (wanted.month + month - 1) // 12, (wanted.month + month - 1) % 12 + 1, 1)
+        wanted = _month(month)
+        recommender = None
+        if requester.kind in rules.dispatch.recommended_requesters:
+            recommender = orgs[SHIOJIRI] if requester.bureau_id == orgs[SHIOJIRI].bureau_id \
+                else orgs[f"bureau:{requester.bureau_id}"]
         request = DispatchRequest(
-            requester=requester, bureau_id=requester.bureau_id, theme=theme, purpose=purpose, stage_id=stage,
+            requester=requester, recommender=recommender, bureau_id=requester.bureau_id, theme=theme,
+            purpose=purpose, stage_id=stage, project=theme,
             description=f"{requester.name}からの依頼です。{theme}について、専門家の助言を希望します。",
             wanted_from=wanted, wanted_until=date(wanted.year, wanted.month, 28), visits=visits,
             days=days if not online else min(days, 1), online_ok=online, online_hours=4 if online else 0,
             state=state, created_by_id=users["org_staff"].id if key == SHIOJIRI else None,
             fields=[DispatchField(field_id=f) for f in fields])
+        session.add(request)
+        session.flush()
         if state in ("assigned", "scheduled", "done", "reported", "followed_up"):
             adviser = rng.choice(advisers)
-            request.assignments.append(DispatchAssignment(expert_id=adviser.id, scheduled_on=wanted))
-        if state in ("reported", "followed_up"):
-            request.report = "現状の課題を整理し、次年度に向けた取組の優先順位について助言した。"
-        if state == "followed_up":
-            request.follow_up = "助言を受けてオープンデータの公開を始め、公開件数が増えた。"
-        session.add(request)
+            support = wanted + timedelta(days=3)
+            request.assignments.append(DispatchAssignment(
+                expert_id=adviser.id, scheduled_on=support if state != "assigned" else None))
+            finished = state in ("done", "reported", "followed_up")
+            engagement = Engagement(
+                expert=adviser, organization=requester, dispatch_id=request.id, source="dispatch", title=theme,
+                role=adviser_role(), start_date=wanted, end_date=support if finished else request.wanted_until,
+                hours_per_month=request.days * rules.dispatch.hours_per_onsite_day + request.online_hours,
+                status="completed" if finished else "active",
+                stages=[EngagementStage(stage_id=stage)], fields=[EngagementField(field_id=f) for f in fields])
+            session.add(engagement)
+            if finished:
+                request.support_date = support
+            if state in ("reported", "followed_up"):
+                request.report = REPORT
+                request.reported_at = _at(support + timedelta(days=5))
+            if state == "followed_up":
+                request.follow_up = FOLLOW_UP
+                request.followed_up_at = _at(date(2026, 5, 20))
+                request.follow_up_reminded_at = _at(date(2026, 4, 2))
+                engagement.evaluation = Evaluation(overall=4.0, would_rehire=True, comment=FOLLOW_UP)
+        if state == "rejected":
+            request.decision_reason = "同じ内容の研修を今年度すでに実施しているため、来年度の申請をお願いします。"
+        if state == "cancelled":
+            request.decision_reason = "庁内の日程が合わなくなったため取り下げます。"
 
 
 def count(session: Session, gazetteer: Gazetteer | None = None) -> DemoCounts:

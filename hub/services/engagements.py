@@ -167,6 +167,16 @@ def complete_engagement(session: Session, actor: User | None, engagement: Engage
     return engagement
 
 
+def _may_evaluate(session: Session, actor: User | None, engagement: Engagement) -> None:
+    """A need's engagement is evaluated by its organization; a dispatch's by the requester (its follow-up)."""
+    if actor is not None and engagement.source == "dispatch" and engagement.dispatch_id is not None:
+        from hub.models import DispatchRequest
+        from hub.permissions import can_answer_follow_up
+        require(can_answer_follow_up(actor, session.get(DispatchRequest, engagement.dispatch_id)))
+        return
+    _may_manage(actor, _need_of(session, engagement))
+
+
 def evaluate(session: Session, actor: User | None, engagement: Engagement, *, overall: int,
              would_rehire: bool | None, comment: str = "", skill_ratings: dict[str, int] | None = None,
              asked_levels: dict[str, int] | None = None, co_organization_id: int | None = None) -> Evaluation:
@@ -178,7 +188,7 @@ def evaluate(session: Session, actor: User | None, engagement: Engagement, *, ov
     """
     need = _need_of(session, engagement)
     if co_organization_id is None:
-        _may_manage(actor, need)
+        _may_evaluate(session, actor, engagement)
     elif need is None or co_organization_id not in need.co_organization_ids:
         raise StateError(_l("This organization does not share this need."), reason="not_shared")
     elif actor is not None:

@@ -27,3 +27,6 @@ def init_app(app: Flask) -> None:
     api.init_app(app)
     from hub.views import notifications
     app.register_blueprint(notifications.bp)
+    from hub.views import bureau, dispatch
+    app.register_blueprint(dispatch.bp)
+    app.register_blueprint(bureau.bp)

@@ -215,7 +215,8 @@ def _edit(need: Need | None, organization: Organization):
     """Shared by create and edit: suggest re-renders, save validates and stores; errors keep what was typed."""
     if need is None:
         form = NeedForm(data={"location_lg_code": organization.lg_code, "work_style": "hybrid",
-                              "engagement_form": "contract", "hours_per_month": 20})
+                              "engagement_form": "contract", "hours_per_month": 20,
+                              **(_prefill(request.args) if request.method == "GET" else {})})
     elif request.method == "POST":
         form = NeedForm()
     else:
@@ -254,6 +255,18 @@ def _edit(need: Need | None, organization: Organization):
     leading = tax.leading_type(s for s in (form.stages.data or []) if s in tax.stages)
     return render_template("needs/edit.html", form=form, need=need, suggested=set(suggested),
                            leading_type=leading, organization=organization)
+
+
+def _prefill(args) -> dict[str, Any]:
+    """A new need pre-filled from query arguments (the hub function's "start a need" link); unknown values
+    are left to the form's own validation."""
+    data: dict[str, Any] = {key: args[key] for key in ("title", "description", "engagement_form", "work_style")
+                            if args.get(key)}
+    if args.getlist("stages"):
+        data["stages"] = args.getlist("stages")
+    if (hours := parse_row_id(args.get("hours_per_month"))) is not None:
+        data["hours_per_month"] = hours
+    return data
 
 
 @bp.route("/new", methods=["GET", "POST"])

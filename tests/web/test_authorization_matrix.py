@@ -32,7 +32,8 @@ from datetime import date
 import pytest
 from hub import create_app
 from hub.db import get_session, utcnow
-from hub.models import Engagement, ExpertRole, Need, NeedRole, NeedShare, Notification, ShortlistEntry
+from hub.models import (DispatchAssignment, DispatchRequest, Engagement, ExpertRole, ExpertScheme, Need, NeedRole,
+                        NeedShare, Notification, ShortlistEntry)
 from hub.services import accounts, tokens
 from hub.services.organizations import create_organization
 from tests.support import TEST_DATABASE_URL, csrf_token_from
@@ -118,6 +119,24 @@ POST needs.complete                         login  403    403     302   403    4
 GET  needs.evaluate                         login  403    403     200   403    403     403     403    403       403
 POST needs.evaluate                         login  403    403     302   403    403     403     403    403       403
 
+GET  bureau.home                            login  403    403     403   403    403     403     200    200       200
+GET  dispatch.index                         login  200    200     200   403    200     200     200    200       200
+GET  dispatch.new                           login  403    403     200   403    200     200     403    403       403
+POST dispatch.new                           login  403    403     302   403    302     302     403    403       403
+GET  dispatch.routing                       login  403    403     200   403    200     200     200    200       200
+GET  dispatch.detail                        login  404    404     200   404    404     404     200    404       200
+GET  dispatch.detail [done]                 login  200    404     200   404    404     404     200    404       200
+POST dispatch.review [submitted]            login  404    404     403   404    404     404     302    404       302
+POST dispatch.approve [review]              login  404    404     403   404    404     404     302    404       302
+POST dispatch.reject [submitted]            login  404    404     403   404    404     404     302    404       302
+POST dispatch.assign                        login  404    404     403   404    404     404     302    404       302
+POST dispatch.schedule [assigned]           login  403    404     403   404    404     404     302    404       302
+POST dispatch.done [scheduled]              login  403    404     403   404    404     404     302    404       302
+POST dispatch.report [done]                 login  302    404     403   404    404     404     302    404       302
+POST dispatch.cancel                        login  404    404     302   404    404     404     302    404       302
+GET  dispatch.follow_up [reported]          login  403    404     200   404    404     404     403    404       403
+POST dispatch.follow_up [reported]          login  403    404     302   404    404     404     403    404       403
+
 GET  api.need_matches                       401    403    403     200   403    403     403     200    403       200
 GET  api.need_matches [draft]               401    404    404     200   404    404     404     404    404       200
 
@@ -200,6 +219,7 @@ class World:
     verify_token: str
     availability_token: str
     expert_token: int  # an API token of the "expert" column
+    dispatches: dict[str, int]  # state -> a request of 塩尻市 to 信越 in that state ("done": the expert advised)
 
 
 def build_world(session, secret_key: str) -> World:
@@ -260,6 +280,23 @@ def build_world(session, secret_key: str) -> World:
                           end_date=date(2027, 3, 31))
     imported.start_date = date(2024, 4, 1)
     session.add(Notification(user_id=hanako.user_id, kind="need_published", need_id=open_need.id))
+    fresh.schemes = [ExpertScheme(scheme="adviser")]  # assignable: a regional ICT adviser with hours
+    hanako.schemes = [ExpertScheme(scheme="adviser")]
+    dispatches = {}
+    for state in ("approved", "submitted", "review", "assigned", "scheduled", "done", "reported"):
+        row = DispatchRequest(
+            requester_id=shiojiri.id, bureau_id=shiojiri.bureau_id, theme=f"窓口DXの助言 {state}",
+            purpose="project_formation", stage_id="problem_identification", wanted_from=date(2025, 6, 1),
+            wanted_until=date(2025, 6, 30), days=1, state={"review": "under_review"}.get(state, state))
+        if state in ("assigned", "scheduled", "done", "reported"):
+            row.assignments.append(DispatchAssignment(expert_id=hanako.id, scheduled_on=date(2025, 6, 10)))
+        if state in ("done", "reported"):
+            row.support_date = date(2025, 6, 10)
+        if state == "reported":
+            row.report = "助言した。"
+        session.add(row)
+        session.flush()
+        dispatches[state] = row.id
     session.flush()
     token_row, _token = tokens.create_token(session, None, hanako.user, "matrix")
     return World(
@@ -275,7 +312,8 @@ def build_world(session, secret_key: str) -> World:
         imported_engagement=imported.id, pending_staff=users["unappr"].id,
         reset_token=accounts.make_reset_token(secret_key, users["expert2"]),
         verify_token=accounts.make_verify_token(secret_key, users["expert2"]),
-        availability_token=accounts.make_availability_token(secret_key, hanako), expert_token=token_row.id)
+        availability_token=accounts.make_availability_token(secret_key, hanako), expert_token=token_row.id,
+        dispatches=dispatches)
 
 
 # -- what each row asks: (url, form data) --------------------------------------------------------------
@@ -290,6 +328,11 @@ NEED_FORM = {
     **{f"skills-{i}-{key}": value for i in (1, 2, 3) for key, value in
        (("skill_id", ""), ("min_level", "2"), ("must", "must"))},
     "save": "1",
+}
+DISPATCH_FORM = {
+    "theme": "窓口のオンライン化の進め方", "purpose": "project_formation", "stage_id": "problem_identification",
+    "description": "", "project": "", "wanted_from": "2026-11-10", "wanted_until": "2026-11-30", "days": "1",
+    "online_hours": "0", "visits": "1", "named_expert_id": "", "recommender_id": "",
 }
 ENGAGEMENT_FORM = {
     "title": "AIオンデマンドバス", "organization": "塩尻市", "org_kind": "local", "org_prefecture": "",
@@ -309,6 +352,7 @@ def request_for(row: tuple[str, str, str], w: World, role: str = "owner") -> tup
     need_id = {"draft": w.draft_need, "shared": w.shared_need}.get(variant, w.open_need)
     n = f"/needs/{need_id}"
     co_evaluate = f"{n}/engagements/{w.shared_completed_engagement}/evaluate/{w.shared_co_organization}"
+    d = f"/dispatch/{w.dispatches[variant or 'approved']}" if variant not in ("draft", "unlisted") else ""
     return {
         ("GET", "main.index"): ("/", None),
         ("GET", "static"): ("/static/css/hub.css", None),
@@ -426,6 +470,24 @@ def request_for(row: tuple[str, str, str], w: World, role: str = "owner") -> tup
         ("GET", "api-docs.openapi_json"): ("/api/v1/openapi.json", None),
         ("POST", "tokens.create"): ("/account/tokens/", {"name": "連携"}),
         ("POST", "tokens.revoke"): (f"/account/tokens/{w.expert_token}/revoke", {}),
+        ("GET", "bureau.home"): ("/bureau/", None),
+        ("GET", "dispatch.index"): ("/dispatch/", None),
+        ("GET", "dispatch.new"): ("/dispatch/new", None),
+        ("POST", "dispatch.new"): ("/dispatch/new", DISPATCH_FORM),
+        ("GET", "dispatch.routing"): ("/dispatch/routing?requester_kind=municipality&months=1&days_per_month=1"
+                                      "&hours_per_month=8&onsite_days_per_month=1&has_budget=no", None),
+        ("GET", "dispatch.detail"): (d, None),
+        ("POST", "dispatch.review"): (f"{d}/review", {}),
+        ("POST", "dispatch.approve"): (f"{d}/approve", {}),
+        ("POST", "dispatch.reject"): (f"{d}/reject", {"reason": "予算の都合"}),
+        ("POST", "dispatch.assign"): (f"{d}/assign", {"expert_id": str(w.unshortlisted_expert)}),
+        ("POST", "dispatch.schedule"): (f"{d}/schedule", {"day": "2025-06-12"}),
+        ("POST", "dispatch.done"): (f"{d}/done", {"day": "2025-06-12"}),
+        ("POST", "dispatch.report"): (f"{d}/report", {"report": "課題を整理した。"}),
+        ("POST", "dispatch.cancel"): (f"{d}/cancel", {"reason": "日程が合わない"}),
+        ("GET", "dispatch.follow_up"): (f"{d}/follow-up", None),
+        ("POST", "dispatch.follow_up"): (f"{d}/follow-up", {"answer": "実証を始めた", "overall": "4",
+                                                            "would_rehire": "yes", "comment": ""}),
     }[(method, endpoint)]
 
 
@@ -457,7 +519,9 @@ def matrix_app(connection):
 
 
 @pytest.fixture
-def world(matrix_app) -> World:
+def world(matrix_app, monkeypatch) -> World:
+    # Requests are taken April to December (the rules file): the matrix asks in October, whatever today is.
+    monkeypatch.setattr("hub.services.dispatch.today", lambda: date(2026, 10, 5))
     with matrix_app.app_context():
         session = get_session()
         built = build_world(session, matrix_app.config["SECRET_KEY"])
