@@ -352,7 +352,7 @@ def request_for(row: tuple[str, str, str], w: World, role: str = "owner") -> tup
     need_id = {"draft": w.draft_need, "shared": w.shared_need}.get(variant, w.open_need)
     n = f"/needs/{need_id}"
     co_evaluate = f"{n}/engagements/{w.shared_completed_engagement}/evaluate/{w.shared_co_organization}"
-    d = f"/dispatch/{w.dispatches[variant or 'approved']}" if variant not in ("draft", "unlisted") else ""
+    d = f"/dispatch/{w.dispatches[variant or 'approved']}" if variant in w.dispatches or not variant else ""
     return {
         ("GET", "main.index"): ("/", None),
         ("GET", "static"): ("/static/css/hub.css", None),
