@@ -108,6 +108,7 @@ class Evaluation(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     engagement: Mapped[Engagement] = relationship(back_populates="evaluation")
+    co_organization: Mapped["Organization | None"] = relationship()  # noqa: F821
     skill_ratings: Mapped[list["EvaluationSkill"]] = relationship(cascade="all, delete-orphan")
 
 

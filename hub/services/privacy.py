@@ -87,6 +87,11 @@ def _engagement(engagement: Engagement) -> dict[str, Any]:
             **{key: written[key] for key in _EVALUATION_KEYS[1:]},
             "created_at": _iso(evaluation.created_at),
         },
+        # A shared need's co-organizations evaluate too (共同任用): theirs are the expert's data as well.
+        "co_organization_evaluations": [
+            {"organization": e.co_organization.name, "overall": e.overall, "would_rehire": e.would_rehire,
+             "comment": e.comment, "skill_ratings": {r.skill_id: r.rating for r in e.skill_ratings},
+             "created_at": _iso(e.created_at)} for e in engagement.co_evaluations],
     }
 
 
@@ -100,7 +105,8 @@ def personal_data(session: Session, actor: User, expert: ExpertProfile) -> dict[
     engagements = list(session.scalars(
         select(Engagement).where(Engagement.expert_id == expert.id)
         .options(selectinload(Engagement.organization), selectinload(Engagement.stages),
-                 selectinload(Engagement.fields), selectinload(Engagement.evaluation))
+                 selectinload(Engagement.fields), selectinload(Engagement.evaluation),
+                 selectinload(Engagement.co_evaluations))
         .order_by(Engagement.start_date, Engagement.id)))
     entries = list(session.scalars(
         select(ShortlistEntry).where(ShortlistEntry.expert_id == expert.id, ShortlistEntry.state.in_(ASKED_STATES))

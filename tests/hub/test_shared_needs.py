@@ -251,3 +251,19 @@ def test_team_roles_are_stored_per_need(session):
     assert session.get(Need, row.id).role_hours == {"backend_engineer": 20, "service_designer": 10}
     assert ExpertRole  # the experts' declared roles are what a team role is matched against
     json.dumps(session.get(Need, row.id).role_hours)
+
+
+def test_the_experts_data_download_holds_the_co_organizations_evaluations(session, shared):
+    from hub.services.privacy import personal_data
+    person = expert(session, name="開示 請求", skills={"backend_dev": 3}, home=SHIOJIRI)
+    _entry, engagement = _engaged(session, shared, person)
+    engagements.complete_engagement(session, shared["lead"], engagement, end=date(2028, 3, 31))
+    engagements.evaluate(session, shared["co_staff"], engagement, overall=4, would_rehire=True, comment="丁寧でした",
+                         skill_ratings={"backend_dev": 4}, co_organization_id=shared["omachi"].id)
+    session.expire_all()
+    data = personal_data(session, person.user, session.get(type(person), person.id))
+    shared_engagement = next(e for e in data["engagements"] if e["id"] == engagement.id)
+    assert shared_engagement["evaluation"] is None
+    assert [(e["organization"], e["overall"], e["comment"], e["skill_ratings"])
+            for e in shared_engagement["co_organization_evaluations"]] == [
+        (shared["omachi"].name, 4.0, "丁寧でした", {"backend_dev": 4})]
