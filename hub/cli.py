@@ -277,6 +277,7 @@ def reembed_command() -> None:
     session = get_session()
     _embed_all(session)
     session.commit()
+    refresh_statistics(session)  # the first rankings read every vector: without fresh statistics, by seq scans
 
 
 def _embed_all(session) -> None:
@@ -341,6 +342,8 @@ def init_app(app: Flask) -> None:
                     export_all_command, import_all_command, train_ranker_command, reembed_command, demo_command, match_command,
                     remind_availability_command):
         app.cli.add_command(command)
+    from hub import cli_ops
+    cli_ops.init_app(app)
 
 
 @click.command("match")

@@ -188,12 +188,30 @@ def _has_shortlisted(session: Session, organization_id: int | None, expert: Expe
     return bool(session.scalar(select(exists().where(*conditions))))
 
 
+# -- background jobs ------------------------------------------------------------------------------
+
+def can_see_jobs(user: Any) -> bool:
+    """The jobs page: every signed-in user, who sees the jobs they started (admins see all)."""
+    return is_signed_in(user)
+
+
+def can_see_job(user: Any, job: Any) -> bool:
+    """A job's progress and result: whoever started it, and admins."""
+    return is_admin(user) or (is_signed_in(user) and job.created_by_id is not None and job.created_by_id == user.id)
+
+
+def can_start_job(user: Any, kind: str) -> bool:
+    """Re-embedding and the availability reminders touch every expert: admins start them (the page or the CLI)."""
+    from hub.services.jobs import STARTABLE_FROM_THE_PAGE
+    return is_admin(user) and kind in STARTABLE_FROM_THE_PAGE
+
+
 # -- templates ------------------------------------------------------------------------------------
 
 TEMPLATE_GLOBALS = (
     is_admin, is_expert, is_approved_staff, is_waiting_for_approval, can_use_staff_pages, can_post_need,
     can_review_staff, can_see_need, can_manage_need, can_see_candidates, can_edit_expert,
-    can_respond_to_contact,
+    can_respond_to_contact, can_see_jobs, can_start_job,
 )
 
 
