@@ -46,12 +46,28 @@ def create_app(config: dict | None = None) -> Flask:
     from hub.services.matching import MatchingEngine
     app.extensions["hub.matcher"] = MatchingEngine(
         app.extensions["hub.taxonomy"], app.config["EMBEDDING_BACKEND"], app.config["EMBEDDING_MODEL_PATH"],
-        stale_days=app.config["AVAILABILITY_STALE_DAYS"], load_spreading=app.config["MATCH_LOAD_SPREADING"])
+        stale_days=app.config["AVAILABILITY_STALE_DAYS"], load_spreading=app.config["MATCH_LOAD_SPREADING"],
+        database_url=app.config["DATABASE_URL"], snapshot_dir=index_snapshot_dir(app),
+        snapshot_every=app.config["INDEX_SNAPSHOT_EVERY"])
     errors.init_app(app)
     permissions.init_app(app)
     views.init_app(app)
     cli.init_app(app)
     return app
+
+
+def index_snapshot_dir(app: Flask) -> str | None:
+    """Where the candidate index snapshots of this host go: INDEX_SNAPSHOT_DIR, else the instance folder.
+
+    Off ("" or "off") for tests and in-memory databases unless set: a snapshot must outlive the process.
+    """
+    configured = app.config.get("INDEX_SNAPSHOT_DIR")
+    if configured is not None:
+        return None if configured in ("", "off") else str(configured)
+    url = app.config["DATABASE_URL"]
+    if app.testing or url in ("sqlite://", "sqlite:///:memory:"):
+        return None
+    return os.path.join(app.instance_path, "index")
 
 
 def instance_secret(instance_path: str) -> str:

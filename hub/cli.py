@@ -277,6 +277,7 @@ def reembed_command() -> None:
     session = get_session()
     _embed_all(session)
     session.commit()
+    refresh_statistics(session)  # the first rankings read every vector: without fresh statistics, by seq scans
 
 
 def _embed_all(session) -> None:
@@ -342,6 +343,8 @@ def init_app(app: Flask) -> None:
                     remind_availability_command, notify_staff_command, create_token_command,
                     remind_dispatch_follow_ups_command):
         app.cli.add_command(command)
+    from hub import cli_ops
+    cli_ops.init_app(app)
 
 
 @click.command("create-token")

@@ -12,6 +12,13 @@ DEFAULTS: dict = {
     "MATCH_TOP_K": 10,
     # Lowers experts with many open contact requests so the same few are not first everywhere.
     "MATCH_LOAD_SPREADING": 0.15,
+    # Candidate index snapshots shared by the workers of a host (None: <instance>/index; "" = off), and how
+    # many expert changes a worker applies before it writes a newer one.
+    "INDEX_SNAPSHOT_DIR": None,
+    "INDEX_SNAPSHOT_EVERY": 2000,
+    # Background jobs: an RQ queue on this Redis (redis://host:6379/N); unset = jobs run in-process.
+    "REDIS_URL": None,
+    "JOB_QUEUE": "hub",
     "BABEL_DEFAULT_LOCALE": "ja",
     "LANGUAGES": ("ja", "en"),
     "MAIL_SERVER": None,
@@ -71,8 +78,12 @@ FROM_ENV = (
     "MAX_FORM_MEMORY_SIZE",
     "RATELIMIT_ENABLED",
     "RATELIMIT_STORAGE_URI",
+    "INDEX_SNAPSHOT_DIR",
+    "INDEX_SNAPSHOT_EVERY",
+    "REDIS_URL",
+    "JOB_QUEUE",
 )
-_INTS = {"MAIL_PORT", "AVAILABILITY_STALE_DAYS", "NOTIFY_DAILY_CAP", "HSTS_SECONDS", "MAX_CONTENT_LENGTH",
+_INTS = {"INDEX_SNAPSHOT_EVERY", "MAIL_PORT", "AVAILABILITY_STALE_DAYS", "NOTIFY_DAILY_CAP", "HSTS_SECONDS", "MAX_CONTENT_LENGTH",
          "MAX_FORM_MEMORY_SIZE"}
 _BOOLS = {"MAIL_USE_TLS", "SESSION_COOKIE_SECURE", "REMEMBER_COOKIE_SECURE", "FORCE_HTTPS", "RATELIMIT_ENABLED"}
 _LISTS = {"TRUSTED_HOSTS"}  # comma-separated

@@ -81,6 +81,13 @@ def refresh_statistics(session: Session) -> None:
     session.commit()
 
 
+def refresh_statistics_in(app: Flask) -> None:
+    """`refresh_statistics` in a session of its own (after a job's or a command's commit)."""
+    with app.app_context():
+        with app.extensions["hub.sessionmaker"]() as session:
+            refresh_statistics(session)
+
+
 def init_app(app: Flask) -> None:
     app.url_map.converters["int"] = RowIdConverter  # before any blueprint adds its routes
     engine = make_engine(app.config["DATABASE_URL"])

@@ -30,6 +30,9 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
     log.info("migrating the database schema to %s", revision)
     with engine.begin() as connection:
         command.upgrade(alembic_config(connection), revision)
+        if revision == "head":
+            from hub.models.index_changes import ensure_triggers
+            ensure_triggers(connection)
 
 
 def downgrade(engine: Engine, revision: str) -> None:

@@ -294,6 +294,24 @@ def can_answer_follow_up(user: Any, request: DispatchRequest) -> bool:
     return is_approved_org_staff(user) and works_for(user, request.requester_id)
 
 
+# -- background jobs ------------------------------------------------------------------------------
+
+def can_see_jobs(user: Any) -> bool:
+    """The jobs page: every signed-in user, who sees the jobs they started (admins see all)."""
+    return is_signed_in(user)
+
+
+def can_see_job(user: Any, job: Any) -> bool:
+    """A job's progress and result: whoever started it, and admins."""
+    return is_admin(user) or (is_signed_in(user) and job.created_by_id is not None and job.created_by_id == user.id)
+
+
+def can_start_job(user: Any, kind: str) -> bool:
+    """Re-embedding and the availability reminders touch every expert: admins start them (the page or the CLI)."""
+    from hub.services.jobs import STARTABLE_FROM_THE_PAGE
+    return is_admin(user) and kind in STARTABLE_FROM_THE_PAGE
+
+
 # -- templates ------------------------------------------------------------------------------------
 
 TEMPLATE_GLOBALS = (
@@ -302,6 +320,7 @@ TEMPLATE_GLOBALS = (
     can_respond_to_contact, works_for_co_organization, can_evaluate_for,
     can_request_dispatch, can_use_routing, can_list_dispatches, can_use_bureau_home,
     can_handle_dispatch, can_see_dispatch, can_cancel_dispatch, can_report_dispatch, can_answer_follow_up,
+    can_see_jobs, can_start_job,
 )
 
 

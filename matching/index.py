@@ -8,7 +8,9 @@ them. Row order never matters to the ranker: ties are broken by expert id.
 from __future__ import annotations
 
 import itertools
+import json
 import os
+from pathlib import Path
 from typing import Iterable, Sequence
 
 import numpy as np
@@ -21,6 +23,9 @@ _NO_DATE_LOW = -(10**7)
 _NO_DATE_HIGH = features.FAR_FUTURE
 _build_counter = itertools.count(1)
 _COLUMN_MAJOR = ("_skills", "_c_start", "_c_end", "_c_hours", "_stage_exp", "_field_exp")
+_MATRICES = ("_skills", "_emb", "_c_start", "_c_end", "_c_hours", "_stage_counts", "_stages_led",
+             "_field_counts", "_field_decl", "_stage_exp", "_field_exp")
+SNAPSHOT_FORMAT = 1
 
 
 def _pref_bit(code: str | None) -> int:
@@ -237,6 +242,56 @@ class CandidateIndex:
         self._n = int(keep.size)
         self._dead = 0
         self._row_of = {int(i): r for r, i in enumerate(self._ids[:self._n])}
+
+    # --- snapshots ---------------------------------------------------------------------
+    def save(self, folder: str | os.PathLike, *, spare_rows: int | None = None) -> None:
+        """Write the columns as .npy files plus `meta.json` into an existing, empty folder.
+
+        `spare_rows` of capacity are kept (default 2 %, at least 256) so a worker that maps the snapshot
+        takes new experts without reallocating every column.
+        """
+        folder = Path(folder)
+        spare = max(256, self._n // 50) if spare_rows is None else spare_rows
+        rows = self._n + spare
+        for name in [*("_" + n for n in self._SCALARS), *_MATRICES]:
+            arr = getattr(self, name)
+            out = np.zeros((rows, *arr.shape[1:]), dtype=arr.dtype, order="F" if name in _COLUMN_MAJOR else "C")
+            if name == "_c_start":
+                out[:] = _NO_DATE_HIGH
+            elif name == "_c_end":
+                out[:] = _NO_DATE_LOW
+            out[:self._n] = arr[:self._n]
+            np.save(folder / f"{name[1:]}.npy", out)
+        meta = {"format": SNAPSHOT_FORMAT, "n": self._n, "dead": self._dead, "updates": self._updates,
+                "base": self._base, "k": self._k, "dim": self.dim, "stages": list(self.stages),
+                "items": list(self.space.item_ids), "field_pos": self._field_pos, "scheme_pos": self._scheme_pos,
+                "external_ids": self.external_ids}
+        (folder / "meta.json").write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
+
+    @classmethod
+    def load(cls, space: SkillSpace, folder: str | os.PathLike, *, mmap: bool = True) -> "CandidateIndex":
+        """Open a snapshot written by `save`; with `mmap` the columns are copy-on-write maps of the files,
+        so the processes of a host share the pages until one of them changes a row."""
+        folder = Path(folder)
+        meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
+        if meta.get("format") != SNAPSHOT_FORMAT or tuple(meta["items"]) != tuple(space.item_ids):
+            raise ValueError(f"{folder}: snapshot of another format or skill axis")
+        index = cls.__new__(cls)
+        index.space = space
+        index.dim = int(meta["dim"])
+        index.stages = tuple(meta["stages"])
+        index._stage_pos = {s: i for i, s in enumerate(index.stages)}
+        index._field_pos = dict(meta["field_pos"])
+        index._scheme_pos = dict(meta["scheme_pos"])
+        index.external_ids = list(meta["external_ids"])
+        index._n, index._dead, index._updates = int(meta["n"]), int(meta["dead"]), int(meta["updates"])
+        index._base, index._k = meta["base"], int(meta["k"])
+        for name in [*("_" + n for n in cls._SCALARS), *_MATRICES]:
+            setattr(index, name, np.load(folder / f"{name[1:]}.npy", mmap_mode="c" if mmap else None))
+        index._cap = int(index._ids.shape[0])
+        alive = np.flatnonzero(index._alive[:index._n])
+        index._row_of = dict(zip(index._ids[alive].tolist(), alive.tolist()))
+        return index
 
     # --- reading -----------------------------------------------------------------------
     @property

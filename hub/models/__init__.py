@@ -1,6 +1,8 @@
 """All models, imported so that Base.metadata knows every table."""
 from hub.models.audit import AuditEvent
 from hub.models.dispatch import DispatchAssignment, DispatchField, DispatchRequest
+from hub.models.index_changes import ExpertChange
+from hub.models.jobs import Job
 from hub.models.engagements import Engagement, EngagementField, EngagementStage, Evaluation, EvaluationSkill
 from hub.models.matching import Embedding, RankerWeights
 from hub.models.needs import Need, NeedField, NeedRole, NeedShare, NeedSkill, NeedStage, ShortlistEntry
@@ -12,7 +14,8 @@ from hub.models import changes  # noqa: F401,E402  (the before_flush event that 
 
 __all__ = [
     "ApiToken", "AuditEvent", "DispatchAssignment", "DispatchField", "DispatchRequest", "Embedding", "Engagement",
-    "EngagementField", "EngagementStage", "Evaluation", "EvaluationSkill", "ExpertField", "ExpertProfile",
-    "ExpertRole", "ExpertScheme", "ExpertSkill", "ExpertStage", "ExpertTravelPrefecture", "Need", "NeedField",
-    "NeedRole", "NeedShare", "NeedSkill", "NeedStage", "Notification", "Organization", "RankerWeights", "ShortlistEntry", "User",
+    "EngagementField", "EngagementStage", "Evaluation", "EvaluationSkill", "ExpertChange", "ExpertField",
+    "ExpertProfile", "ExpertRole", "ExpertScheme", "ExpertSkill", "ExpertStage", "ExpertTravelPrefecture", "Job",
+    "Need", "NeedField", "NeedRole", "NeedShare", "NeedSkill", "NeedStage", "Notification", "Organization",
+    "RankerWeights", "ShortlistEntry", "User",
 ]

@@ -27,6 +27,9 @@ from hub.db import Base
 FORMAT = "dx-talent-hub-backup"
 FORMAT_VERSION = 1
 OPTIONAL_TABLES = ("embedding",)  # derived from the texts; `flask reembed` recomputes them
+# Never in a backup: the change log is written by a trigger while the experts are restored (and only
+# tells running indexes what moved since they looked).
+DERIVED_TABLES = ("expert_change",)
 BATCH = 1000
 # Read every table from one snapshot while the hub runs (PostgreSQL's default reads each statement anew).
 SNAPSHOT_ISOLATION = {"postgresql": "REPEATABLE READ", "sqlite": "SERIALIZABLE"}
@@ -43,7 +46,12 @@ class BackupReport:
 
 
 def _tables(with_embeddings: bool) -> list[Table]:
-    return [t for t in Base.metadata.sorted_tables if with_embeddings or t.name not in OPTIONAL_TABLES]
+    return [t for t in backed_up_tables() if with_embeddings or t.name not in OPTIONAL_TABLES]
+
+
+def backed_up_tables() -> list[Table]:
+    """Every table a backup may hold, parents first."""
+    return [t for t in Base.metadata.sorted_tables if t.name not in DERIVED_TABLES]
 
 
 def schema_revision(connection: Connection) -> str | None:
@@ -155,7 +163,7 @@ def read_header(stream: IO[str]) -> dict:
 
 
 def non_empty_tables(connection: Connection) -> list[str]:
-    return [t.name for t in Base.metadata.sorted_tables
+    return [t.name for t in backed_up_tables()
             if connection.scalar(select(func.count()).select_from(t)) > 0]
 
 
@@ -177,7 +185,7 @@ def import_all(session: Session, stream: IO[str], *,
         named = ", ".join(busy[:3]) + (f" and {len(busy) - 3} more tables" if len(busy) > 3 else "")
         raise BackupError(f"the database is not empty ({named} have rows); import-all only fills an empty "
                           f"database: point DATABASE_URL at a new one")
-    tables = {t.name: t for t in Base.metadata.sorted_tables}
+    tables = {t.name: t for t in backed_up_tables()}
     report = BackupReport()
     number = 1  # the header
 

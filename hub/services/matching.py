@@ -3,8 +3,9 @@
 The matcher (`matching/`) only sees plain records. This module turns rows into `ExpertRecord`s and
 `NeedQuery`s, keeps text embeddings in the `embedding` table (computed when a text changes, never per
 query), keeps one `CandidateIndex` per process and brings it up to date incrementally: every ranking
-first asks the database which experts changed since the index last looked (one cheap query), so
-several worker processes stay correct without talking to each other.
+first reads the change log past the last id it applied (one primary-key range; see
+`hub.models.index_changes`), so several worker processes and hosts stay correct without talking to each
+other. `index_store` keeps the index on disk so a new worker maps it instead of building it.
 """
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
 import numpy as np
-from sqlalchemy import func, select, true
+from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import DBAPIError
@@ -26,6 +27,7 @@ import matching
 from hub.db import has_written, side_session, utcnow
 from hub.gazetteer import load_gazetteer
 from hub.models import (Embedding, Engagement, ExpertProfile, Need, RankerWeights, ShortlistEntry, User)
+from hub.services import index_store
 from hub.services.needs import need_text
 from skill_taxonomy import Taxonomy
 
@@ -313,20 +315,31 @@ class MatchOutcome:
 
 
 class MatchingEngine:
-    """One per process: the encoder, the skill space, the item matrix and the candidate index."""
+    """One per process: the encoder, the skill space, the item matrix and the candidate index.
+
+    The index starts from the host's newest snapshot when there is one (`index_store`), else from the
+    database; every ranking then applies the change-log rows written since it last looked.
+    """
 
     def __init__(self, taxonomy: Taxonomy, backend: str, model_path: str | None = None,
-                 stale_days: int = 90, load_spreading: float = 0.0):
+                 stale_days: int = 90, load_spreading: float = 0.0, *, database_url: str | None = None,
+                 snapshot_dir: str | None = None, snapshot_every: int = 2000):
         self.taxonomy = taxonomy
         self.space = skill_space(taxonomy)
         self.backend = backend
         self.model_path = model_path
         self.stale_days = stale_days
         self.load_spreading = load_spreading
+        self.database_url = database_url
+        self.snapshot_dir = snapshot_dir or None
+        self.snapshot_every = snapshot_every
         self._encoder: matching.Encoder | None = None
         self._item_matrix: np.ndarray | None = None
         self._index: matching.CandidateIndex | None = None
-        self._seen: datetime | None = None  # newest expert change the index has taken in
+        self._cursor: index_store.ChangeCursor | None = None
+        self._store: index_store.SnapshotStore | None = None
+        self._since_snapshot = 0  # changes applied since the snapshot this index came from (or wrote)
+        self.started_from: str | None = None  # "snapshot" or "database", for the logs and the benches
         self._lock = threading.Lock()
 
     @property
@@ -344,34 +357,83 @@ class MatchingEngine:
 
     # index ------------------------------------------------------------------------------
     def index(self, session: Session) -> matching.CandidateIndex:
-        """Return the candidate index, built on first use and then refreshed incrementally."""
+        """Return the candidate index, started on first use and then brought up to date from the change log."""
         with self._lock:
-            newest = session.scalar(select(func.max(ExpertProfile.updated_at)))
             if self._index is None:
-                rows = load_expert_rows(session, stale_days=self.stale_days)
-                vectors = self.embed_experts(session, rows.texts)
-                dim = self.encoder.dim
-                matrix = (np.stack([vectors[r.id] for r in rows.records]) if rows.records
-                          else np.zeros((0, dim), dtype=np.float32))
-                self._index = matching.CandidateIndex(self.space, rows.records, matrix, dim=dim)
-                log.info("candidate index built: %d experts", len(rows.records))
-            elif newest is not None and (self._seen is None or newest > self._seen):
-                rows = load_expert_rows(session, since=self._seen, stale_days=self.stale_days)
-                for gone in session.scalars(select(ExpertProfile.id).where(  # deleted accounts leave the index
-                        ExpertProfile.deleted_at.is_not(None),
-                        ExpertProfile.updated_at > self._seen if self._seen is not None else true())):
-                    self._index.remove(gone)
-                vectors = self.embed_experts(session, rows.texts)
-                for record in rows.records:
-                    self._index.upsert(record, vectors[record.id])
-                log.info("candidate index refreshed: %d experts changed", len(rows.records))
-            self._seen = newest
+                self._start(session)
+            else:
+                self._catch_up(session)
             return self._index
 
+    def _snapshots(self) -> index_store.SnapshotStore | None:
+        if self._store is None and self.snapshot_dir and self.database_url:
+            key = index_store.snapshot_key(self.database_url, self.encoder.name, self.space)
+            self._store = index_store.SnapshotStore(self.snapshot_dir, key)
+        return self._store
+
+    def _start(self, session: Session) -> None:
+        store = self._snapshots()
+        loaded = store.load(session, self.space) if store else None
+        if loaded is None:
+            self._build(session)
+            self.save_snapshot(session)
+            return
+        self._index, self._cursor, self._since_snapshot = loaded.index, loaded.cursor, 0
+        if loaded.item_matrix is not None and self._item_matrix is None:
+            self._item_matrix = loaded.item_matrix
+        self.started_from = "snapshot"
+        log.info("candidate index mapped from snapshot at change %d: %d experts", loaded.change_id,
+                 len(loaded.index))
+        self._catch_up(session)
+
+    def _build(self, session: Session) -> None:
+        cursor = index_store.ChangeCursor.at_build(session)  # before reading: later changes are read again
+        rows = load_expert_rows(session, stale_days=self.stale_days)
+        vectors = self.embed_experts(session, rows.texts)
+        dim = self.encoder.dim
+        matrix = (np.stack([vectors[r.id] for r in rows.records]) if rows.records
+                  else np.zeros((0, dim), dtype=np.float32))
+        self._index = matching.CandidateIndex(self.space, rows.records, matrix, dim=dim)
+        self._cursor, self._since_snapshot, self.started_from = cursor, 0, "database"
+        log.info("candidate index built: %d experts", len(rows.records))
+
+    def _catch_up(self, session: Session) -> None:
+        changed = self._cursor.read(session)
+        if not changed:
+            return
+        if len(changed) > max(5000, len(self._index) // 5):  # a bulk write: reading everything is cheaper
+            self._build(session)
+            self.save_snapshot(session)
+            return
+        rows = load_expert_rows(session, ids=sorted(changed), stale_days=self.stale_days)
+        for gone in changed - {record.id for record in rows.records}:  # deleted accounts leave the index
+            self._index.remove(gone)
+        vectors = self.embed_experts(session, rows.texts)
+        for record in rows.records:
+            self._index.upsert(record, vectors[record.id])
+        self._since_snapshot += len(changed)
+        log.info("candidate index refreshed: %d experts changed", len(changed))
+        if self._since_snapshot >= self.snapshot_every:
+            self.save_snapshot(session)
+
+    def save_snapshot(self, session: Session) -> str | None:
+        """Write the current index for the other workers of this host (no-op without a snapshot folder)."""
+        store = self._snapshots()
+        if store is None or self._index is None:
+            return None
+        try:
+            path = store.save(session, self._index, self._cursor, self.item_matrix)
+        except OSError as exc:  # a full disk costs the next worker a build, not this ranking
+            log.warning("index snapshot not written: %s", exc)
+            return None
+        if path is not None:
+            self._since_snapshot = 0
+        return str(path) if path else None
+
     def forget(self) -> None:
-        """Drop the index (e.g. after a bulk import or a model change); the next ranking rebuilds it."""
+        """Drop the index (e.g. after a bulk import or a model change); the next ranking starts it again."""
         with self._lock:
-            self._index, self._seen = None, None
+            self._index, self._cursor = None, None
 
     def embed_experts(self, session: Session, texts: dict[int, str],
                       progress: Callable[[int], None] | None = None) -> dict[int, np.ndarray]:
@@ -415,14 +477,19 @@ class MatchingEngine:
         return matching.infer_skills(self.space, vector, self.item_matrix)
 
     def rank(self, session: Session, need: Need, *, top_k: int = 10, filters: matching.Filters | None = None,
-             weights: dict | None = None, load_spreading: float | None = None) -> MatchOutcome:
-        """Rank experts for a need and load the profiles of the results."""
+             weights: dict | None = None, load_spreading: float | None = None,
+             profiles: bool = True) -> MatchOutcome:
+        """Rank experts for a need and load the profiles of the results (one query; none without `profiles`).
+
+        What a result shows of an expert beyond the profile row (skills, record, hours) is in its
+        explanation already, so no related rows are loaded.
+        """
         index = self.index(session)
         query = need_query(need, self.need_vector(session, need), weights=weights)
         result = self.ranker(session, load_spreading).rank(index, query, top_k=top_k, filters=filters)
         ids = [m.expert_id for m in result.matches]
         experts = {e.id: e for e in session.scalars(
-            select(ExpertProfile).where(ExpertProfile.id.in_(ids)).options(*expert_load_options()))} if ids else {}
+            select(ExpertProfile).where(ExpertProfile.id.in_(ids)))} if ids and profiles else {}
         return MatchOutcome(result, experts, query)
 
 

@@ -209,8 +209,9 @@ def save_need(session: Session, actor: User | None, need: Need | None, data: Nee
 
 
 def publish_need(session: Session, actor: User | None, need: Need) -> list:
-    """Open a draft to experts; the best-fitting ones who opted in are notified once the commit succeeded."""
-    from hub.services import notifications
+    """Open a draft to experts; the best-fitting ones who opted in are notified once the commit succeeded
+    (by a background job when a queue is configured: then the list returned is empty)."""
+    from hub.services import jobs, notifications
     if actor is not None:
         require(can_manage_need(actor, need))
     need = _locked(session, need)
@@ -219,6 +220,10 @@ def publish_need(session: Session, actor: User | None, need: Need) -> list:
     need.status = "open"
     need.published_at = utcnow()
     session.flush()
+    if jobs.queue_configured():  # a fan-out to many experts is background work when there is a queue
+        job = jobs.submit(session, actor, "notify.need_published", {"need_id": need.id}, audited=False)
+        audit.record(session, actor, "need.publish", "need", need.id, notify_job=job.id)
+        return []
     sent = notifications.notify_need_published(session, need)
     audit.record(session, actor, "need.publish", "need", need.id, notified=len(sent))
     return sent

@@ -10,6 +10,9 @@ def init_app(app: Flask) -> None:
     app.url_map.merge_slashes = False
     from hub.views import main
     app.register_blueprint(main.bp)
+    from hub.views import health, jobs
+    app.register_blueprint(health.bp)
+    app.register_blueprint(jobs.bp)
     from hub.views import admin, auth, experts, search
     app.register_blueprint(auth.bp)
     app.register_blueprint(experts.bp)

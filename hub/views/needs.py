@@ -296,7 +296,11 @@ def publish(need_id: int):
         except Refused as exc:
             flash(str(exc.message), "warning")
         else:
-            flash(_("Need published; %(count)d fitting experts were notified.", count=len(sent)))
+            from hub.services import jobs
+            if jobs.queue_configured():
+                flash(_("Need published; the fitting experts are being notified in the background."))
+            else:
+                flash(_("Need published; %(count)d fitting experts were notified.", count=len(sent)))
     return redirect(url_for("needs.detail", need_id=need.id))
 
 

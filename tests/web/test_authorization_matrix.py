@@ -45,6 +45,8 @@ MATRIX = """
 # method endpoint [variant]                anon   expert expert2 owner unappr sb_muni ob_muni bureau ob_bureau admin
 GET  main.index                             200    200    200     200   200    200     200     200    200       200
 GET  static                                 200    200    200     200   200    200     200     200    200       200
+GET  health.healthz                         200    200    200     200   200    200     200     200    200       200
+GET  health.readyz                          200    200    200     200   200    200     200     200    200       200
 
 GET  auth.signup                            200    200    200     200   200    200     200     200    200       200
 GET  auth.signup_expert                     200    200    200     200   200    200     200     200    200       200
@@ -93,6 +95,9 @@ GET  experts.profile [unlisted]             login  403    403     200   403    4
 GET  search.experts                         login  403    403     200   403    200     200     200    200       200
 GET  admin.staff                            login  403    403     403   403    403     403     200    200       200
 POST admin.approve                          login  403    403     403   403    403     403     302    403       302
+GET  jobs.index                             login  200    200     200   200    200     200     200    200       200
+POST jobs.start                             login  403    403     403   403    403     403     403    403       302
+GET  jobs.detail                            login  404    404     200   404    404     404     404    404       200
 
 GET  needs.index                            login  200    200     200   200    200     200     200    200       200
 GET  needs.create                           login  403    403     200   403    200     200     403    403       403
@@ -220,6 +225,7 @@ class World:
     availability_token: str
     expert_token: int  # an API token of the "expert" column
     dispatches: dict[str, int]  # state -> a request of 塩尻市 to 信越 in that state ("done": the expert advised)
+    owner_job: int = 0  # a background job 塩尻市's staff started (publishing: the notification fan-out)
 
 
 def build_world(session, secret_key: str) -> World:
@@ -313,7 +319,7 @@ def build_world(session, secret_key: str) -> World:
         reset_token=accounts.make_reset_token(secret_key, users["expert2"]),
         verify_token=accounts.make_verify_token(secret_key, users["expert2"]),
         availability_token=accounts.make_availability_token(secret_key, hanako), expert_token=token_row.id,
-        dispatches=dispatches)
+        dispatches=dispatches, owner_job=_owner_job(session, owner))
 
 
 # -- what each row asks: (url, form data) --------------------------------------------------------------
@@ -346,6 +352,15 @@ API_NEED = {"title": "防災情報のデジタル化", "stages": ["development"]
             "start": "2027-04-01", "engagement_form": "contract", "required_skills": {"backend_dev": 3}}
 
 
+def _owner_job(session, owner) -> int:
+    from hub.models import Job
+    job = Job(kind="notify.need_published", state="finished", params={}, progress=3, total=3,
+              result={"notified": 3}, created_by_id=owner.id)
+    session.add(job)
+    session.flush()
+    return job.id
+
+
 def request_for(row: tuple[str, str, str], w: World, role: str = "owner") -> tuple[str, dict | None]:
     """The URL and form of a row; a need is posted at the location of the poster's own organization."""
     method, endpoint, variant = row
@@ -355,6 +370,11 @@ def request_for(row: tuple[str, str, str], w: World, role: str = "owner") -> tup
     d = f"/dispatch/{w.dispatches[variant or 'approved']}" if variant in w.dispatches or not variant else ""
     return {
         ("GET", "main.index"): ("/", None),
+        ("GET", "health.healthz"): ("/healthz", None),
+        ("GET", "health.readyz"): ("/readyz", None),
+        ("GET", "jobs.index"): ("/jobs", None),
+        ("POST", "jobs.start"): ("/jobs", {"kind": "availability.reminders"}),
+        ("GET", "jobs.detail"): (f"/jobs/{w.owner_job}", None),
         ("GET", "static"): ("/static/css/hub.css", None),
         ("GET", "auth.signup"): ("/account/signup", None),
         ("GET", "auth.signup_expert"): ("/account/signup/expert", None),
