@@ -48,6 +48,7 @@ OUTCOME = 5000            # what came of an engagement
 COMMENT = 5000            # an evaluation's comment; a dispatch assignment's note
 MESSAGE = 2000            # a contact request's message to the expert
 SEARCH_WORDS = 200        # the staff search's words (a form only)
+REASON = 500              # why an admin or bureau refused a sign-up (mailed to the person)
 PLACE_NAME = 60           # a municipality typed by name, e.g. 長野県塩尻市 (a form only)
 
 # -- numbers ----------------------------------------------------------------------------------------------------

@@ -110,6 +110,22 @@ def can_approve(approver: Any, user: User) -> bool:
     return bureau is not None and user.organization is not None and user.organization.bureau_id == bureau
 
 
+def can_manage_users(user: Any) -> bool:
+    """The users page (every account, with filters) and the audit trail: admins only."""
+    return is_admin(user)
+
+
+def can_read_audit(user: Any) -> bool:
+    """The audit page: who did what to which record. Admins only: it names people and their actions."""
+    return is_admin(user)
+
+
+def can_change_activation(actor: Any, user: User) -> bool:
+    """Deactivate or reactivate an account: admins, for any account but their own (so the hub never loses
+    its last admin by a slip of the mouse)."""
+    return is_admin(actor) and isinstance(user, User) and user.id != actor.id
+
+
 def visible_own_organization_id(user: Any) -> int | None:
     """The organization whose needs (drafts included) the user sees as their own, if any."""
     return user.organization_id if is_approved_staff(user) else None
@@ -193,7 +209,7 @@ def _has_shortlisted(session: Session, organization_id: int | None, expert: Expe
 TEMPLATE_GLOBALS = (
     is_admin, is_expert, is_approved_staff, is_waiting_for_approval, can_use_staff_pages, can_post_need,
     can_review_staff, can_see_need, can_manage_need, can_see_candidates, can_edit_expert,
-    can_respond_to_contact,
+    can_respond_to_contact, can_manage_users, can_read_audit, can_change_activation, can_approve,
 )
 
 

@@ -4,16 +4,20 @@ Services take a Session, flush, never commit; views commit once.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from hub import permissions
-from hub.db import utcnow
+from hub import limits, permissions
+from hub.db import after_commit, utcnow
 from hub.gazetteer import is_valid_lg_code, load_gazetteer
 from hub.models import ExpertProfile, Organization, User
 from hub.services import audit
+from hub.services.errors import Refused, StateError
 from hub.services.experts import ExpertData, apply_expert, generate_external_id
 from hub.services.organizations import get_or_create_local_government
 
@@ -285,3 +289,113 @@ def remind_stale_experts(session: Session, secret_key: str, stale_days: int, lin
         audit.record(session, None, "expert.remind_availability", "expert", expert.id)
         sent += 1
     return sent
+
+
+# -- the admin's users page: refuse, deactivate, reactivate ---------------------------------------------------
+
+USER_STATUSES = ("pending", "active", "inactive", "rejected")
+USERS_PER_PAGE = 50
+
+
+@dataclass(frozen=True)
+class UserPage:
+    """One page of the users list and how many there are in all."""
+
+    users: list[User]
+    total: int
+    page: int
+    pages: int
+
+
+def list_users(session: Session, *, role: str = "", status: str = "", words: str = "", page: int = 1,
+               per_page: int = USERS_PER_PAGE) -> UserPage:
+    """Return one page of accounts, newest first, narrowed by role, status and words of the name, e-mail or
+    organization (the admin's users page)."""
+    query = select(User).outerjoin(Organization, User.organization_id == Organization.id)
+    if role in permissions.ROLES:
+        query = query.where(User.role == role)
+    if status == "pending":
+        query = query.where(User.role.in_(permissions.STAFF_ROLES), User.approved_at.is_(None),
+                            User.is_active.is_(True))
+    elif status == "active":
+        query = query.where(User.is_active.is_(True))
+    elif status == "inactive":
+        query = query.where(User.is_active.is_(False), User.rejected_at.is_(None))
+    elif status == "rejected":
+        query = query.where(User.rejected_at.is_not(None))
+    for word in words.split()[:5]:
+        like = f"%{word.lower()}%"
+        query = query.where(func.lower(User.email).like(like) | func.lower(User.display_name).like(like)
+                            | func.lower(func.coalesce(Organization.name, "")).like(like))
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    pages = max(1, -(-total // per_page))
+    page = min(max(1, page), pages)
+    users = list(session.scalars(query.order_by(User.created_at.desc(), User.id.desc())
+                                 .limit(per_page).offset((page - 1) * per_page)))
+    return UserPage(users, total, page, pages)
+
+
+def reject_staff(session: Session, approver: User, user: User, reason: str) -> None:
+    """Refuse a staff sign-up, saying why: the account closes (its sessions end) and the person is mailed the
+    reason once the caller commits. Raise PermissionDenied unless permissions.can_approve, StateError when
+    the account is approved or refused already, Refused without a reason."""
+    permissions.require(permissions.can_approve(approver, user))
+    reason = (reason or "").strip()
+    if not reason:
+        raise Refused(_l("Say why the sign-up is refused: the person reads it in the mail."), reason="no_reason")
+    if len(reason) > limits.REASON:
+        raise Refused(_l("Keep the reason under %(n)d characters.", n=limits.REASON), reason="too_long")
+    if user.approved_at is not None:
+        raise StateError(_l("%(name)s is approved already: deactivate the account instead.",
+                            name=user.display_name))
+    if user.rejected_at is not None:
+        raise StateError(_l("The sign-up of %(name)s was refused already.", name=user.display_name))
+    user.rejected_at = utcnow()
+    user.rejection_reason = reason
+    _close(user)
+    session.flush()
+    audit.record(session, approver, "user.reject", "user", user.id, reason=reason)
+    after_commit(session, _mail_rejection, user.email, user.locale, user.display_name, reason)
+
+
+def deactivate_user(session: Session, actor: User, user: User) -> None:
+    """Close an account: it can no longer log in, and every session and remember-me cookie ends at once
+    (auth_version). Raise PermissionDenied unless permissions.can_change_activation, StateError when the
+    account is inactive already."""
+    permissions.require(permissions.can_change_activation(actor, user))
+    if not user.is_active:
+        raise StateError(_l("The account of %(name)s is deactivated already.", name=user.display_name))
+    _close(user)
+    session.flush()
+    audit.record(session, actor, "user.deactivate", "user", user.id)
+
+
+def reactivate_user(session: Session, actor: User, user: User) -> None:
+    """Open a closed account again; a refused sign-up goes back to waiting for approval (old sessions stay
+    ended: the auth version moved when it closed). StateError when the account is active."""
+    permissions.require(permissions.can_change_activation(actor, user))
+    if user.is_active:
+        raise StateError(_l("The account of %(name)s is active already.", name=user.display_name))
+    user.is_active = True
+    was_rejected = user.rejected_at is not None
+    user.rejected_at = user.rejection_reason = None
+    session.flush()
+    audit.record(session, actor, "user.reactivate", "user", user.id, was_rejected=was_rejected)
+
+
+def _close(user: User) -> None:
+    user.is_active = False
+    user.auth_version = (user.auth_version or 1) + 1
+
+
+def _mail_rejection(email: str, locale: str | None, name: str, reason: str) -> None:
+    from flask_babel import force_locale
+    from flask_babel import gettext as _
+
+    from hub.mail import send_mail_or_log
+
+    with force_locale(locale or "ja"):
+        send_mail_or_log(email, _("Your DX Talent Hub sign-up was not approved"),
+                         _("Hello %(name)s,\n\nyour sign-up as staff on the DX Talent Hub was not approved, for this "
+                           "reason:\n\n%(reason)s\n\nIf this is a mistake, reply to your regional bureau or the hub's "
+                           "administrator.", name=name, reason=reason))
