@@ -85,20 +85,56 @@ def sign_up_expert(session: Session, *, email: str, password: str, name: str, ta
     return user
 
 
-def resolve_organization(session: Session, code: str) -> Organization:
-    """Return the organization staff name by its code; a valid local-government code creates its row."""
-    code = code.strip()
-    org = session.scalar(select(Organization).where(Organization.code == code))
+class AmbiguousOrganization(ValueError):
+    """A name that several local governments share (府中市 is in 東京都 and 広島県); `options` are their full names."""
+
+    def __init__(self, name: str, options: list[str]):
+        super().__init__(name)
+        self.options = options
+
+
+def resolve_organization(session: Session, text: str) -> Organization:
+    """Return the organization staff name at sign-up: by the code the hub gave it, by its name (長野県松本市,
+    松本市, まつもとし, 信越総合通信局), or by a local-government code; a local government gets its row on first use.
+
+    Raise UnknownOrganization when nothing matches, AmbiguousOrganization when a name means several places.
+    """
+    text = text.strip()
+    org = session.scalar(select(Organization).where(Organization.code == text))
     if org is not None:
         return org
-    if is_valid_lg_code(code) and load_gazetteer().by_code(code) is not None:
-        return get_or_create_local_government(session, code)
-    raise UnknownOrganization(code)
+    gazetteer = load_gazetteer()
+    if text.isdigit():
+        if is_valid_lg_code(text) and gazetteer.by_code(text) is not None:
+            return get_or_create_local_government(session, text)
+        raise UnknownOrganization(text)
+    named = list(session.scalars(select(Organization).where(Organization.name == text, Organization.lg_code.is_(None))))
+    if len(named) == 1:
+        return named[0]
+    places = gazetteer.find(text) if text else []
+    if len(places) == 1:
+        return get_or_create_local_government(session, places[0].lg_code)
+    if len(places) > 1:
+        raise AmbiguousOrganization(text, [p.full_name for p in places[:8]])
+    raise UnknownOrganization(text)
+
+
+def organization_suggestions(session: Session) -> list[tuple[str, str]]:
+    """(name, reading) of every organization staff can sign up for: the 1,788 local governments by their full
+    name (長野県松本市) with the reading in hiragana, then the bureaus and other organizations of the hub."""
+    def hiragana(kana: str) -> str:
+        return "".join(chr(ord(c) - 0x60) if "ァ" <= c <= "ヶ" else c for c in kana)
+
+    places = [(p.full_name, hiragana(p.kana)) for p in load_gazetteer()]
+    others = [(name, "") for name in session.scalars(
+        select(Organization.name).where(Organization.lg_code.is_(None)).order_by(Organization.name))]
+    return places + others
 
 
 def sign_up_staff(session: Session, *, email: str, password: str, name: str, organization_code: str,
                   locale: str | None = None) -> User:
-    """Create a staff account tied to an organization; it waits for approval (approved_at NULL)."""
+    """Create a staff account tied to an organization (`organization_code`: its code or name, see
+    resolve_organization); it waits for approval (approved_at NULL)."""
     org = resolve_organization(session, organization_code)
     role = "bureau_staff" if org.kind == "bureau" else "org_staff"
     user = _new_user(session, email, password, name, role, locale)

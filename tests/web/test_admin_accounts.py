@@ -172,3 +172,40 @@ def test_audit_page_filters_by_actor_entity_verb_and_date_and_pages(client, sess
         audit.record(session, admin, "user.approve", "user", 1)
     page = audit.search_events(session, verb="user.approve", per_page=2)
     assert page.total == 5 and page.pages == 3 and len(page.events) == 2
+
+
+# -- staff sign up by the organization's name ----------------------------------------------------------------
+
+@pytest.mark.parametrize("typed", ["長野県松本市", "松本市", "まつもとし", "マツモトシ", "202029"])
+def test_staff_sign_up_takes_the_organization_by_name_reading_or_code(session, typed):
+    staff = accounts.sign_up_staff(session, email=f"{typed.encode().hex()[:12]}@city.example.jp",
+                                   password="a long password 2026", name="松本 一郎", organization_code=typed)
+    assert staff.organization.lg_code == "202029" and staff.organization.name == "長野県松本市"
+    assert staff.approved_at is None
+
+
+def test_staff_sign_up_by_name_names_the_places_a_shared_name_means(session):
+    with pytest.raises(accounts.AmbiguousOrganization) as caught:
+        accounts.resolve_organization(session, "府中市")
+    assert set(caught.value.options) == {"東京都府中市", "広島県府中市"}
+    with pytest.raises(accounts.UnknownOrganization):
+        accounts.resolve_organization(session, "存在しない市")
+    with pytest.raises(accounts.UnknownOrganization):
+        accounts.resolve_organization(session, "123456")
+
+
+def test_staff_sign_up_page_suggests_names_and_explains_a_shared_name(client):
+    page = client.get("/account/signup/staff?lang=ja").get_data(as_text=True)
+    assert 'list="organization-suggestions"' in page
+    assert '<option value="長野県松本市" label="まつもとし">' in page
+    response = post_form(client, "/account/signup/staff?lang=ja", {
+        "name": "府中 花子", "email": "hanako@city.fuchu.example.jp", "organization_code": "府中市",
+        "password": "a long password 2026", "confirm": "a long password 2026"})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200 and "東京都府中市" in page and "広島県府中市" in page
+    assert 'value="府中市"' in page  # what was typed stays
+
+
+def test_expert_sign_up_explains_x_and_d(client):
+    page = client.get("/account/signup/expert?lang=ja").get_data(as_text=True)
+    assert "X人材：" in page and "D人材：" in page
