@@ -40,7 +40,10 @@ def create_app(config: dict | None = None) -> Flask:
     babel.init_app(app, locale_selector=select_locale)
     app.jinja_env.globals["get_locale"] = get_locale
     app.jinja_env.globals["format_list"] = format_list
+    app.jinja_env.globals["sep"] = separator
     login_manager.init_app(app)
+    from hub.forms import messages
+    messages.init_app(app)  # WTForms' built-in messages from our catalog, in natural Japanese
 
     from hub import auth, cli, errors, permissions, views  # noqa: F401  (auth registers the user loader)
     from hub.services.matching import MatchingEngine
@@ -84,6 +87,11 @@ def instance_secret(instance_path: str) -> str:
 def format_list(items) -> str:
     """Join items the way the user's language does (「A、B、C」 in Japanese, "A, B, and C" in English)."""
     return babel_format_list([str(item) for item in items], locale=get_locale())
+
+
+def separator() -> str:
+    """The mark between facts on one line: 「・」 in Japanese (no spaces around it), " · " in English."""
+    return "・" if str(get_locale()) == "ja" else " · "
 
 
 def select_locale() -> str:

@@ -49,6 +49,7 @@ COMMENT = 5000            # an evaluation's comment; a dispatch assignment's not
 MESSAGE = 2000            # a contact request's message to the expert
 CLOSE_NOTE = 1000         # why a need was closed, in the officer's words
 SEARCH_WORDS = 200        # the staff search's words (a form only)
+REASON = 500              # why an admin or bureau refused a sign-up (mailed to the person)
 PLACE_NAME = 60           # a municipality typed by name, e.g. 長野県塩尻市 (a form only)
 TOKEN_NAME = 100          # what an API token is for, as its owner names it
 

@@ -110,6 +110,22 @@ def can_approve(approver: Any, user: User) -> bool:
     return bureau is not None and user.organization is not None and user.organization.bureau_id == bureau
 
 
+def can_manage_users(user: Any) -> bool:
+    """The users page (every account, with filters) and the audit trail: admins only."""
+    return is_admin(user)
+
+
+def can_read_audit(user: Any) -> bool:
+    """The audit page: who did what to which record. Admins only: it names people and their actions."""
+    return is_admin(user)
+
+
+def can_change_activation(actor: Any, user: User) -> bool:
+    """Deactivate or reactivate an account: admins, for any account but their own (so the hub never loses
+    its last admin by a slip of the mouse)."""
+    return is_admin(actor) and isinstance(user, User) and user.id != actor.id
+
+
 def visible_own_organization_id(user: Any) -> int | None:
     """The organization whose needs (drafts included) the user sees as their own, if any."""
     return user.organization_id if is_approved_staff(user) else None
@@ -321,6 +337,7 @@ TEMPLATE_GLOBALS = (
     can_request_dispatch, can_use_routing, can_list_dispatches, can_use_bureau_home,
     can_handle_dispatch, can_see_dispatch, can_cancel_dispatch, can_report_dispatch, can_answer_follow_up,
     can_see_jobs, can_start_job,
+    can_manage_users, can_read_audit, can_change_activation, can_approve,
 )
 
 

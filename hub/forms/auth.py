@@ -56,10 +56,12 @@ class StaffSignupForm(FlaskForm):
     name = StringField(_l("Your name"), validators=[InputRequired(), max_length(limits.NAME)], filters=[strip])
     email = EmailField(_l("Work email"), validators=[InputRequired(), Email(), max_length(limits.EMAIL)],
                        filters=[strip])
+    # The name stays `organization_code` (API clients and tests post it); it takes a name or a code.
     organization_code = StringField(
-        _l("Organization code"), validators=[InputRequired(), max_length(limits.ORGANIZATION_CODE)], filters=[strip],
-        description=_l("For a municipality or prefecture, its 6-digit local-government code (e.g. 202151 for "
-                       "Shiojiri). Other organizations use the code the hub gave them."))
+        _l("Your organization"), validators=[InputRequired(), max_length(limits.ORGANIZATION_NAME)], filters=[strip],
+        description=_l("Its name as you write it, e.g. 長野県松本市 or 松本市 (the reading まつもとし works too), "
+                       "or its 6-digit local-government code. Other organizations: the name or code the hub gave "
+                       "them."))
     password, confirm = _password_fields()
 
 

@@ -42,6 +42,9 @@ class User(Base):
     verified_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     # Part of the id in every session and remember-me cookie: a password change bumps it and ends them all.
     auth_version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    # A refused staff sign-up: when and why (the reason is mailed to the person); the account is inactive.
+    rejected_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    rejection_reason: Mapped[str | None] = mapped_column(String(limits.REASON))
 
     organization: Mapped["Organization | None"] = relationship(back_populates="staff")  # noqa: F821
     expert: Mapped["ExpertProfile | None"] = relationship(back_populates="user")

@@ -4,16 +4,20 @@ Services take a Session, flush, never commit; views commit once.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from hub import permissions
-from hub.db import utcnow
+from hub import limits, permissions
+from hub.db import after_commit, utcnow
 from hub.gazetteer import is_valid_lg_code, load_gazetteer
 from hub.models import ExpertProfile, Organization, User
 from hub.services import audit
+from hub.services.errors import Refused, StateError
 from hub.services.experts import ExpertData, apply_expert, generate_external_id
 from hub.services.organizations import get_or_create_local_government
 
@@ -81,20 +85,56 @@ def sign_up_expert(session: Session, *, email: str, password: str, name: str, ta
     return user
 
 
-def resolve_organization(session: Session, code: str) -> Organization:
-    """Return the organization staff name by its code; a valid local-government code creates its row."""
-    code = code.strip()
-    org = session.scalar(select(Organization).where(Organization.code == code))
+class AmbiguousOrganization(ValueError):
+    """A name that several local governments share (府中市 is in 東京都 and 広島県); `options` are their full names."""
+
+    def __init__(self, name: str, options: list[str]):
+        super().__init__(name)
+        self.options = options
+
+
+def resolve_organization(session: Session, text: str) -> Organization:
+    """Return the organization staff name at sign-up: by the code the hub gave it, by its name (長野県松本市,
+    松本市, まつもとし, 信越総合通信局), or by a local-government code; a local government gets its row on first use.
+
+    Raise UnknownOrganization when nothing matches, AmbiguousOrganization when a name means several places.
+    """
+    text = text.strip()
+    org = session.scalar(select(Organization).where(Organization.code == text))
     if org is not None:
         return org
-    if is_valid_lg_code(code) and load_gazetteer().by_code(code) is not None:
-        return get_or_create_local_government(session, code)
-    raise UnknownOrganization(code)
+    gazetteer = load_gazetteer()
+    if text.isdigit():
+        if is_valid_lg_code(text) and gazetteer.by_code(text) is not None:
+            return get_or_create_local_government(session, text)
+        raise UnknownOrganization(text)
+    named = list(session.scalars(select(Organization).where(Organization.name == text, Organization.lg_code.is_(None))))
+    if len(named) == 1:
+        return named[0]
+    places = gazetteer.find(text) if text else []
+    if len(places) == 1:
+        return get_or_create_local_government(session, places[0].lg_code)
+    if len(places) > 1:
+        raise AmbiguousOrganization(text, [p.full_name for p in places[:8]])
+    raise UnknownOrganization(text)
+
+
+def organization_suggestions(session: Session) -> list[tuple[str, str]]:
+    """(name, reading) of every organization staff can sign up for: the 1,788 local governments by their full
+    name (長野県松本市) with the reading in hiragana, then the bureaus and other organizations of the hub."""
+    def hiragana(kana: str) -> str:
+        return "".join(chr(ord(c) - 0x60) if "ァ" <= c <= "ヶ" else c for c in kana)
+
+    places = [(p.full_name, hiragana(p.kana)) for p in load_gazetteer()]
+    others = [(name, "") for name in session.scalars(
+        select(Organization.name).where(Organization.lg_code.is_(None)).order_by(Organization.name))]
+    return places + others
 
 
 def sign_up_staff(session: Session, *, email: str, password: str, name: str, organization_code: str,
                   locale: str | None = None) -> User:
-    """Create a staff account tied to an organization; it waits for approval (approved_at NULL)."""
+    """Create a staff account tied to an organization (`organization_code`: its code or name, see
+    resolve_organization); it waits for approval (approved_at NULL)."""
     org = resolve_organization(session, organization_code)
     role = "bureau_staff" if org.kind == "bureau" else "org_staff"
     user = _new_user(session, email, password, name, role, locale)
@@ -285,3 +325,113 @@ def remind_stale_experts(session: Session, secret_key: str, stale_days: int, lin
         audit.record(session, None, "expert.remind_availability", "expert", expert.id)
         sent += 1
     return sent
+
+
+# -- the admin's users page: refuse, deactivate, reactivate ---------------------------------------------------
+
+USER_STATUSES = ("pending", "active", "inactive", "rejected")
+USERS_PER_PAGE = 50
+
+
+@dataclass(frozen=True)
+class UserPage:
+    """One page of the users list and how many there are in all."""
+
+    users: list[User]
+    total: int
+    page: int
+    pages: int
+
+
+def list_users(session: Session, *, role: str = "", status: str = "", words: str = "", page: int = 1,
+               per_page: int = USERS_PER_PAGE) -> UserPage:
+    """Return one page of accounts, newest first, narrowed by role, status and words of the name, e-mail or
+    organization (the admin's users page)."""
+    query = select(User).outerjoin(Organization, User.organization_id == Organization.id)
+    if role in permissions.ROLES:
+        query = query.where(User.role == role)
+    if status == "pending":
+        query = query.where(User.role.in_(permissions.STAFF_ROLES), User.approved_at.is_(None),
+                            User.is_active.is_(True))
+    elif status == "active":
+        query = query.where(User.is_active.is_(True))
+    elif status == "inactive":
+        query = query.where(User.is_active.is_(False), User.rejected_at.is_(None))
+    elif status == "rejected":
+        query = query.where(User.rejected_at.is_not(None))
+    for word in words.split()[:5]:
+        like = f"%{word.lower()}%"
+        query = query.where(func.lower(User.email).like(like) | func.lower(User.display_name).like(like)
+                            | func.lower(func.coalesce(Organization.name, "")).like(like))
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    pages = max(1, -(-total // per_page))
+    page = min(max(1, page), pages)
+    users = list(session.scalars(query.order_by(User.created_at.desc(), User.id.desc())
+                                 .limit(per_page).offset((page - 1) * per_page)))
+    return UserPage(users, total, page, pages)
+
+
+def reject_staff(session: Session, approver: User, user: User, reason: str) -> None:
+    """Refuse a staff sign-up, saying why: the account closes (its sessions end) and the person is mailed the
+    reason once the caller commits. Raise PermissionDenied unless permissions.can_approve, StateError when
+    the account is approved or refused already, Refused without a reason."""
+    permissions.require(permissions.can_approve(approver, user))
+    reason = (reason or "").strip()
+    if not reason:
+        raise Refused(_l("Say why the sign-up is refused: the person reads it in the mail."), reason="no_reason")
+    if len(reason) > limits.REASON:
+        raise Refused(_l("Keep the reason under %(n)d characters.", n=limits.REASON), reason="too_long")
+    if user.approved_at is not None:
+        raise StateError(_l("%(name)s is approved already: deactivate the account instead.",
+                            name=user.display_name))
+    if user.rejected_at is not None:
+        raise StateError(_l("The sign-up of %(name)s was refused already.", name=user.display_name))
+    user.rejected_at = utcnow()
+    user.rejection_reason = reason
+    _close(user)
+    session.flush()
+    audit.record(session, approver, "user.reject", "user", user.id, reason=reason)
+    after_commit(session, _mail_rejection, user.email, user.locale, user.display_name, reason)
+
+
+def deactivate_user(session: Session, actor: User, user: User) -> None:
+    """Close an account: it can no longer log in, and every session and remember-me cookie ends at once
+    (auth_version). Raise PermissionDenied unless permissions.can_change_activation, StateError when the
+    account is inactive already."""
+    permissions.require(permissions.can_change_activation(actor, user))
+    if not user.is_active:
+        raise StateError(_l("The account of %(name)s is deactivated already.", name=user.display_name))
+    _close(user)
+    session.flush()
+    audit.record(session, actor, "user.deactivate", "user", user.id)
+
+
+def reactivate_user(session: Session, actor: User, user: User) -> None:
+    """Open a closed account again; a refused sign-up goes back to waiting for approval (old sessions stay
+    ended: the auth version moved when it closed). StateError when the account is active."""
+    permissions.require(permissions.can_change_activation(actor, user))
+    if user.is_active:
+        raise StateError(_l("The account of %(name)s is active already.", name=user.display_name))
+    user.is_active = True
+    was_rejected = user.rejected_at is not None
+    user.rejected_at = user.rejection_reason = None
+    session.flush()
+    audit.record(session, actor, "user.reactivate", "user", user.id, was_rejected=was_rejected)
+
+
+def _close(user: User) -> None:
+    user.is_active = False
+    user.auth_version = (user.auth_version or 1) + 1
+
+
+def _mail_rejection(email: str, locale: str | None, name: str, reason: str) -> None:
+    from flask_babel import force_locale
+    from flask_babel import gettext as _
+
+    from hub.mail import send_mail_or_log
+
+    with force_locale(locale or "ja"):
+        send_mail_or_log(email, _("Your DX Talent Hub sign-up was not approved"),
+                         _("Hello %(name)s,\n\nyour sign-up as staff on the DX Talent Hub was not approved, for this "
+                           "reason:\n\n%(reason)s\n\nIf this is a mistake, reply to your regional bureau or the hub's "
+                           "administrator.", name=name, reason=reason))

@@ -222,6 +222,7 @@ def delete_account(session: Session, actor: User, expert: ExpertProfile, *, pass
     user.last_login_at = None
     user.is_active = False
     user.verified_at = None
+    user.rejected_at = user.rejection_reason = None  # an admin's words about the person go too
     user.auth_version = (user.auth_version or 1) + 1  # ends every session and remember-me cookie at once
     session.flush()
     audit.record(session, actor, "expert.delete_account", "expert", expert.id)

@@ -13,7 +13,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy.exc import IntegrityError
 
-from hub import permissions, security
+from hub import format_list, permissions, security
 from hub.db import get_session
 from hub.extensions import limiter, login_manager
 from hub.forms.auth import (ButtonForm, ChangePasswordForm, ExpertSignupForm, LoginForm, ResetPasswordForm,
@@ -125,10 +125,16 @@ def signup_staff():
             return _sign_up(form, lambda db: accounts.sign_up_staff(
                 db, email=form.email.data, password=form.password.data, name=form.name.data,
                 organization_code=form.organization_code.data, locale=str(get_locale())))
+        except accounts.AmbiguousOrganization as ambiguous:
+            form.organization_code.errors.append(_(
+                "Several places are called “%(name)s”: %(options)s. Please add the prefecture, e.g. %(example)s.",
+                name=ambiguous.args[0], options=format_list(ambiguous.options), example=ambiguous.options[0]))
         except accounts.UnknownOrganization:
-            form.organization_code.errors.append(_("No organization has this code. Check the 6-digit code, "
-                                                   "or ask your bureau for your organization's hub code."))
-    return render_template("auth/signup_staff.html", form=form)
+            form.organization_code.errors.append(_(
+                "No organization of this name or code was found. Pick one of the suggestions, write the name "
+                "with its prefecture (e.g. 長野県松本市), or ask your bureau for your organization's hub code."))
+    return render_template("auth/signup_staff.html", form=form,
+                           suggestions=accounts.organization_suggestions(get_session()))
 
 
 def _sign_up(form, create):

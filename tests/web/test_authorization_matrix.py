@@ -98,6 +98,11 @@ POST admin.approve                          login  403    403     403   403    4
 GET  jobs.index                             login  200    200     200   200    200     200     200    200       200
 POST jobs.start                             login  403    403     403   403    403     403     403    403       302
 GET  jobs.detail                            login  404    404     200   404    404     404     404    404       200
+POST admin.reject                           login  403    403     403   403    403     403     302    403       302
+GET  admin.users                            login  403    403     403   403    403     403     403    403       200
+POST admin.deactivate                       login  403    403     403   403    403     403     403    403       302
+POST admin.reactivate                       login  403    403     403   403    403     403     403    403       302
+GET  admin.audit_trail                      login  403    403     403   403    403     403     403    403       200
 
 GET  needs.index                            login  200    200     200   200    200     200     200    200       200
 GET  needs.create                           login  403    403     200   403    200     200     403    403       403
@@ -425,6 +430,11 @@ def request_for(row: tuple[str, str, str], w: World, role: str = "owner") -> tup
         ("GET", "search.experts"): ("/search/experts", None),
         ("GET", "admin.staff"): ("/admin/staff", None),
         ("POST", "admin.approve"): (f"/admin/staff/{w.pending_staff}/approve", {}),
+        ("POST", "admin.reject"): (f"/admin/staff/{w.pending_staff}/reject", {"reason": "所属を確認できませんでした"}),
+        ("GET", "admin.users"): ("/admin/users?status=pending&q=塩尻", None),
+        ("POST", "admin.deactivate"): (f"/admin/users/{w.users['expert2']}/deactivate", {}),
+        ("POST", "admin.reactivate"): (f"/admin/users/{w.users['expert2']}/reactivate", {}),
+        ("GET", "admin.audit_trail"): ("/admin/audit?entity=user&verb=approve&since=2026-01-01", None),
         ("GET", "needs.index"): ("/needs/", None),
         ("GET", "needs.create"): ("/needs/new", None),
         ("POST", "needs.create"): ("/needs/new", {**NEED_FORM, "location_lg_code": w.lg_codes.get(role, "")}),

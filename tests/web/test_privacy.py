@@ -176,7 +176,7 @@ def test_deletion_removes_every_personal_field_and_keeps_the_history(app, client
         "id": user_id, "email": f"deleted-{user_id}@deleted.invalid", "password_hash": "!",
         "display_name": privacy.DELETED_NAME, "role": "expert", "organization_id": None, "locale": None,
         "is_active": False, "approved_at": approved_at, "created_at": user_created, "last_login_at": None,
-        "verified_at": None, "auth_version": auth_version + 1,
+        "verified_at": None, "auth_version": auth_version + 1, "rejected_at": None, "rejection_reason": None,
     }
     account = session.get(User, user_id)
     columns = [c.key for c in User.__table__.columns]
