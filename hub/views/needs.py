@@ -57,6 +57,7 @@ WORK_STYLE_CODES = {
     "onsite_distance_unknown": _l("visits on site; distance unknown"),
     "onsite_beyond_reach": _l("beyond the stated travel reach"),
     "resident_ok": _l("willing to be resident on site"),
+    "remote_only_for_hybrid": _l("remote only: cannot cover the on-site part of this hybrid work"),
 }
 TYPE_MATCH_LABELS = {
     "match": _l("type matches the stages"), "partial": _l("type partly matches the stages"),
