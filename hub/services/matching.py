@@ -390,12 +390,11 @@ class MatchingEngine:
             load_spreading=self.load_spreading if load_spreading is None else load_spreading,
             item_matrix=self.item_matrix)
 
-    def suggest_skills(self, text: str) -> list[matching.InferredSkill]:
-        """Skills the text of a need suggests, for the need form (not yet saved needs too)."""
-        if not text.strip():
-            return []
-        vector = self.encoder.encode([text], kind="query")[0]
-        return matching.infer_skills(self.space, vector, self.item_matrix)
+    def suggest_skills(self, text: str, stages: Sequence[str] = ()) -> list[matching.Suggestion]:
+        """The few skills a need's stages and text support, for the need form (not yet saved needs too)."""
+        vector = self.encoder.encode([text], kind="query")[0] if text.strip() else None
+        return matching.suggest_need_skills(self.space, self.taxonomy.stage_prior(stages), vector,
+                                            self.item_matrix if vector is not None else None)
 
     def rank(self, session: Session, need: Need, *, top_k: int = 10, filters: matching.Filters | None = None,
              weights: dict | None = None, load_spreading: float | None = None) -> MatchOutcome:
