@@ -122,7 +122,7 @@ DEFAULT_REACH_KM = 100.0       # reach assumed when the expert stated none
 RESIDENT_DISTANCE_SCALE = 300.0  # moving is the expert's choice: distance only breaks ties
 # A hybrid need has an on-site part: an expert who cannot do it (remote only, or beyond reach) can
 # still take the remote part, so stays a candidate, but scores well below anyone who can visit.
-HYBRID_REMOTE_ONLY = 0.2
+HYBRID_REMOTE_ONLY = 0.4
 
 
 def distance_km(lat: np.ndarray, lng: np.ndarray, need_lat: float | None, need_lng: float | None) -> np.ndarray:
