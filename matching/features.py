@@ -120,6 +120,9 @@ def availability(remaining: np.ndarray, needed_hours: float, overlap: np.ndarray
 EARTH_RADIUS_KM = 6371.0
 DEFAULT_REACH_KM = 100.0       # reach assumed when the expert stated none
 RESIDENT_DISTANCE_SCALE = 300.0  # moving is the expert's choice: distance only breaks ties
+# A hybrid need has an on-site part: an expert who cannot do it (remote only, or beyond reach) can
+# still take the remote part, so stays a candidate, but scores well below anyone who can visit.
+HYBRID_REMOTE_ONLY = 0.4
 
 
 def distance_km(lat: np.ndarray, lng: np.ndarray, need_lat: float | None, need_lng: float | None) -> np.ndarray:
@@ -138,7 +141,8 @@ def place(work_style: str, remote: np.ndarray, onsite: np.ndarray, resident: np.
     remote: needs remote willingness; distance is ignored. onsite: needs on-site (or resident)
     willingness and the need within reach (distance <= reach, or the need's prefecture is home or a
     listed travel prefecture); closer scores higher. resident: needs resident willingness.
-    hybrid: possible when remote or on-site is; half the score for the remote part, half for on-site.
+    hybrid: scored like onsite (distance against reach counts the same); an expert who can only do
+    the remote part (remote only, or beyond reach) stays possible but scores HYBRID_REMOTE_ONLY.
     Unknown distance is not held against anyone: reachable, scored 0.5 (0.8 when the prefecture fits).
     """
     known = ~np.isnan(distance)
@@ -156,7 +160,7 @@ def place(work_style: str, remote: np.ndarray, onsite: np.ndarray, resident: np.
         return np.where(resident, moved, 0.0).astype(np.float32), resident.copy()
     if work_style == "hybrid":
         possible = remote | onsite_ok
-        score = 0.5 * possible + 0.5 * np.where(onsite_ok, near, 0.0)
+        score = np.where(onsite_ok, near, np.where(remote, HYBRID_REMOTE_ONLY, 0.0))
         return score.astype(np.float32), possible
     raise ValueError(f"unknown work style {work_style!r}")
 

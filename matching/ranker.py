@@ -296,7 +296,10 @@ def work_style_codes(style: str, remote: bool, onsite: bool, resident: bool, dis
         return (onsite_code(),)
     if style == "resident":
         return ("resident_ok",)
-    return (("remote_ok",) if remote else ("remote_not_willing",)) + (onsite_code(),)
+    codes = (("remote_ok",) if remote else ("remote_not_willing",)) + (onsite_code(),)
+    if remote and codes[1] in ("onsite_not_willing", "onsite_beyond_reach"):
+        codes += ("remote_only_for_hybrid",)  # fits the remote part only: the on-site part needs someone else
+    return codes
 
 
 def top_k_positions(score: np.ndarray, ids: np.ndarray, k: int) -> np.ndarray:

@@ -55,6 +55,7 @@ class ExpertRecord:
     talent_type: TalentType
     skills: Mapping[str, int]
     verified_skills: Mapping[str, float] = field(default_factory=dict)
+    inferred_skills: Mapping[str, float] = field(default_factory=dict)  # read from the text (profile_skills)
     lat: float | None = None
     lng: float | None = None
     prefecture_code: str | None = None

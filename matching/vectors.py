@@ -27,6 +27,8 @@ PRIOR_FACTOR = 1.5
 # Inferred items are weaker than priors: they come from text similarity and may be wrong.
 INFERRED_LEVEL = 2
 INFERRED_WEIGHT = 0.5
+# Levels read from an expert's text count below declared and verified ones (see profile_skills).
+INFERRED_PROFILE_DISCOUNT = 0.75
 
 
 @dataclass(frozen=True)
@@ -156,6 +158,10 @@ def expert_skill_row(space: SkillSpace, expert: ExpertRecord, out: np.ndarray | 
         j = positions.get(item)
         if j is not None:
             row[j] = max(row[j], min(float(level), MAX_LEVEL))
+    for item, level in expert.inferred_skills.items():
+        j = positions.get(item)
+        if j is not None and row[j] <= 0:  # a guess from the text never overrides what the expert says
+            row[j] = INFERRED_PROFILE_DISCOUNT * min(max(float(level), 0.0), MAX_LEVEL)
     return row
 
 

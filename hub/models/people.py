@@ -13,7 +13,7 @@ from hub.limits import length_check, range_check
 from skill_taxonomy import FEE_UNITS, SCHEMES, TALENT_TYPES  # noqa: F401  (the vocabularies live with the taxonomy)
 
 ROLES = ("expert", "org_staff", "bureau_staff", "admin")
-SKILL_SOURCES = ("self", "verified", "rated")
+SKILL_SOURCES = ("self", "verified", "rated", "inferred")  # inferred: read from the text (推定)
 EXPERT_STATUSES = ("active", "paused", "retired")
 VISIBILITIES = ("public", "staff")
 MAX_HOURS_PER_MONTH = limits.HOURS_PER_MONTH.high  # kept for the modules that import it from here
@@ -153,7 +153,13 @@ class ExpertProfile(Base):
 
     @property
     def skill_levels(self) -> dict[str, int]:
-        return {s.skill_id: s.level for s in self.skills}
+        """The levels the expert declared or evaluations verified (not those read from the text)."""
+        return {s.skill_id: s.level for s in self.skills if s.source != "inferred"}
+
+    @property
+    def inferred_skills(self) -> dict[str, int]:
+        """Skills read from the profile's text (推定), waiting for the expert to confirm or correct them."""
+        return {s.skill_id: s.level for s in self.skills if s.source == "inferred"}
 
 
 class ExpertSkill(Base):

@@ -10,6 +10,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from hub import limits
 from hub.db import utcnow
 from hub.gazetteer import Gazetteer, load_gazetteer
 from hub.models import (Engagement, EngagementField, EngagementStage, Evaluation, ExpertField, ExpertProfile,
@@ -19,6 +20,7 @@ from hub.permissions import can_edit_expert, require
 from hub.services import audit
 from hub.services.errors import Refused, StateError
 from hub.services.organizations import LocalGovernments, create_organization, get_or_create_local_government
+from matching import needs_inference
 
 
 @dataclass
@@ -121,7 +123,11 @@ def apply_expert(session: Session, expert: ExpertProfile | None, data: ExpertDat
     for skill_id, level in data.skills.items():
         row = by_skill.get(skill_id) or ExpertSkill(skill_id=skill_id, source="self", rating_count=0)
         row.level = level
+        if row.source == "inferred":  # stated now (the skills editor, an import line): no longer a guess
+            row.source = "self"
         skills.append(row)
+    # Skills read from the text are derived data: kept until `infer_skills` reads the text again.
+    skills += [row for row in expert.skills if row.source == "inferred" and row.skill_id not in data.skills]
     expert.skills = skills
     _replace_ids(expert.roles, data.roles, "role_id", lambda v: ExpertRole(role_id=v))
     _replace_ids(expert.fields, data.fields, "field_id", lambda v: ExpertField(field_id=v))
@@ -232,6 +238,81 @@ def update_profile(session: Session, actor: User | None, expert: ExpertProfile, 
         expert.availability_confirmed_at = utcnow()
     session.flush()
     audit.record(session, actor, "expert.update", "expert", expert.id, section=section)
+    if data is not None:  # the text or the declared levels may have changed: read the text again
+        infer_skills(session, [expert.id])
+    return expert
+
+
+def _matcher(matcher):
+    if matcher is not None:
+        return matcher
+    from flask import current_app
+    return current_app.extensions["hub.matcher"]
+
+
+def infer_skills(session: Session, expert_ids: Iterable[int] | None = None, *, matcher=None,
+                 audited: bool = True) -> int:
+    """Read skills from the profile text of experts with few declared levels (all experts when None).
+
+    Stored with source "inferred" at matching.profile_skills.TEXT_LEVEL, never over a row the expert
+    or an evaluation wrote (a level 0 the expert set says "not held" and is never read again). Only
+    differences are written, so reading an unchanged text again changes nothing. Returns the number
+    of experts whose inferred skills changed; audited once as the system (`audited` False: the caller's
+    own event covers it, as an import's one event per file does).
+    """
+    from hub.services.matching import load_expert_rows
+
+    engine = _matcher(matcher)
+    session.flush()
+    ids = None if expert_ids is None else list(expert_ids)
+    if ids == []:
+        return 0
+    rows = load_expert_rows(session, ids=ids, stale_days=engine.stale_days)
+    read = engine.read_profile_skills(session, rows)
+    changed = 0
+    sparse = {r.id for r in rows.records if needs_inference(r.skills)}
+    for expert in session.scalars(select(ExpertProfile).where(ExpertProfile.id.in_(sorted(sparse)))):
+        wanted = read.get(expert.id, {})
+        own = {row.skill_id for row in expert.skills if row.source != "inferred"}
+        current = {row.skill_id: row for row in expert.skills if row.source == "inferred"}
+        wanted = {item: level for item, level in wanted.items() if item not in own}
+        if {k: r.level for k, r in current.items()} == wanted:
+            continue
+        for item, row in current.items():
+            if item not in wanted:
+                expert.skills.remove(row)
+            else:
+                row.level = wanted[item]
+        for item, level in wanted.items():
+            if item not in current:
+                expert.skills.append(ExpertSkill(skill_id=item, level=level, source="inferred", rating_count=0))
+        changed += 1
+    session.flush()
+    if changed and audited:
+        audit.record(session, None, "expert.infer_skills", "expert", "-", experts=changed, read=len(sparse))
+    return changed
+
+
+def confirm_skills(session: Session, actor: User | None, expert: ExpertProfile, levels: dict[str, int]) -> ExpertProfile:
+    """The expert confirms or corrects skills read from their text: a level makes it their own, 0 says not held.
+
+    Items that were not read from the text are refused (the skills editor changes those).
+    """
+    if actor is not None:
+        require(can_edit_expert(actor, expert))
+    inferred = {row.skill_id: row for row in expert.skills if row.source == "inferred"}
+    if unknown := sorted(set(levels) - set(inferred)):
+        raise Refused(_l("These skills were not read from your profile: %(items)s", items=", ".join(unknown)))
+    for item, level in levels.items():
+        if not limits.SKILL_LEVEL.low <= int(level) <= limits.SKILL_LEVEL.high:
+            raise Refused(_l("A skill level is from %(low)d to %(high)d.", low=limits.SKILL_LEVEL.low,
+                             high=limits.SKILL_LEVEL.high))
+        row = inferred[item]
+        row.level, row.source = int(level), "self"
+    session.flush()
+    audit.record(session, actor, "expert.confirm_skills", "expert", expert.id,
+                 confirmed=sorted(i for i, v in levels.items() if v > 0),
+                 declined=sorted(i for i, v in levels.items() if v == 0))
     return expert
 
 
@@ -301,6 +382,7 @@ def save_record_engagement(session: Session, actor: User | None, expert: ExpertP
     session.flush()
     audit.record(session, actor, "engagement.create" if created else "engagement.update", "engagement",
                  engagement.id)
+    infer_skills(session, [expert.id])  # the track record is part of the text skills are read from
     return engagement
 
 

@@ -853,6 +853,9 @@ def _write_expert_batch(connection: Connection, batch: list[ExpertData], ids: di
                                                                      kept["rating_count"])
             wanted_skills.append({"expert_id": expert_id, "skill_id": skill_id, "level": level, "source": source,
                                   "rating_mean": mean, "rating_count": count})
+    # Skills read from the text are derived: a line that does not name them keeps them (infer_skills re-reads).
+    named = {(ids[r.external_id], skill_id) for r in batch for skill_id in r.skills}
+    wanted_skills += [dict(row) for key, row in skills.items() if row["source"] == "inferred" and key not in named]
     touched |= {k[0] for k in _sync(connection, ExpertSkill, skills, wanted_skills)}
     for model, column, values in ((ExpertRole, "role_id", lambda r: r.roles),
                                   (ExpertField, "field_id", lambda r: r.fields),
@@ -967,6 +970,17 @@ def _write_evaluations(connection: Connection, pairs: list[tuple[dict, Engagemen
               [{"evaluation_id": e, "skill_id": s, "rating": v} for e, ratings in given for s, v in ratings.items()])
 
 
+def infer_imported_skills(session: Session, records: list[ExpertData], *, matcher=None) -> int:
+    """Read skills from the text of imported experts whose lines carry few levels (rosters of 経歴 prose)."""
+    from hub.services.experts import infer_skills
+    from matching import needs_inference
+
+    sparse = [r.external_id for r in records if needs_inference(r.skills)]
+    ids = [i for chunk in range(0, len(sparse), 500) for i in session.scalars(
+        select(ExpertProfile.id).where(ExpertProfile.external_id.in_(sparse[chunk:chunk + 500])))]
+    return infer_skills(session, ids, matcher=matcher, audited=False) if ids else 0
+
+
 def import_experts(session: Session, source: bytes | IO[bytes], taxonomy: Taxonomy, *, format: str = "jsonl",
                    user: User | None = None, filename: str = "", gazetteer: Gazetteer | None = None,
                    progress: Callable[[int], None] | None = None) -> ImportReport:
@@ -975,8 +989,9 @@ def import_experts(session: Session, source: bytes | IO[bytes], taxonomy: Taxono
     if not parsed.ok:
         return ImportReport(errors=parsed.errors, records=len(parsed.records))
     created, updated = apply_experts(session, parsed.records, gazetteer=gazetteer, progress=progress)
+    inferred = infer_imported_skills(session, parsed.records)
     audit.record(session, user, "expert.import", "expert", filename or "-", file=filename, format=format,
-                 records=len(parsed.records), created=created, updated=updated)
+                 records=len(parsed.records), created=created, updated=updated, skills_read_from_text=inferred)
     return ImportReport(created=created, updated=updated, records=len(parsed.records))
 
 
@@ -1173,7 +1188,9 @@ def expert_to_interchange(expert: ExpertProfile) -> dict:
         "phone": expert.phone,
         "talent_type": expert.talent_type,
         "roles": sorted(expert.role_ids),
-        "skills": {s.skill_id: _skill_to_interchange(s) for s in sorted(expert.skills, key=lambda s: s.skill_id)},
+        # Skills read from the text are derived (like embeddings): an import reads the text again.
+        "skills": {s.skill_id: _skill_to_interchange(s) for s in sorted(expert.skills, key=lambda s: s.skill_id)
+                   if s.source != "inferred"},
         "bio": expert.bio or "",
         "fields": sorted(expert.field_ids),
         "stages_led": sorted(expert.stage_ids),

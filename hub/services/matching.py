@@ -168,8 +168,10 @@ def load_expert_rows(session: Session, *, since: datetime | None = None, ids: Se
         own_skills = skills.get(expert_id, [])
         records.append(matching.ExpertRecord(
             id=expert_id, external_id=external_id, talent_type=talent_type,
-            skills={skill: level for _, skill, level, _ in own_skills},
-            verified_skills={skill: float(level) for _, skill, level, source in own_skills if source != "self"},
+            skills={skill: level for _, skill, level, source in own_skills if source != "inferred"},
+            verified_skills={skill: float(level) for _, skill, level, source in own_skills
+                             if source in ("verified", "rated")},
+            inferred_skills={skill: float(level) for _, skill, level, source in own_skills if source == "inferred"},
             lat=coords[0] if coords else None, lng=coords[1] if coords else None,
             prefecture_code=home[:2] if home else None, remote=remote, onsite=onsite, resident=resident,
             max_travel_km=float(reach) if reach is not None else None,
@@ -340,6 +342,7 @@ class MatchingEngine:
         self._store: index_store.SnapshotStore | None = None
         self._since_snapshot = 0  # changes applied since the snapshot this index came from (or wrote)
         self.started_from: str | None = None  # "snapshot" or "database", for the logs and the benches
+        self._profile_model: tuple[matching.NeighbourSkillModel | None] | None = None
         self._lock = threading.Lock()
 
     @property
@@ -434,6 +437,7 @@ class MatchingEngine:
         """Drop the index (e.g. after a bulk import or a model change); the next ranking starts it again."""
         with self._lock:
             self._index, self._cursor = None, None
+            self._profile_model = None
 
     def embed_experts(self, session: Session, texts: dict[int, str],
                       progress: Callable[[int], None] | None = None) -> dict[int, np.ndarray]:
@@ -459,6 +463,42 @@ class MatchingEngine:
                   session.execute(select(Need.id, Need.title, Need.description).order_by(Need.id))]
         ensure_embeddings(session, self.encoder, "need", [(i, t) for i, t in owners if t.strip()], aside=False)
 
+    # skills read from profile texts -----------------------------------------------------
+    def profile_skill_model(self, session: Session) -> matching.NeighbourSkillModel | None:
+        """The neighbour reader, trained on the hub's full profiles (declared levels and stored vectors).
+
+        Built once per process (and after `forget`); None while the hub holds too few full profiles.
+        """
+        if self._profile_model is None:
+            from hub.models import ExpertSkill
+            levels: dict[int, dict[str, int]] = {}
+            for expert_id, skill_id, level in session.execute(select(
+                    ExpertSkill.expert_id, ExpertSkill.skill_id, ExpertSkill.level).where(
+                    ExpertSkill.source != "inferred", ExpertSkill.level > 0)):
+                levels.setdefault(expert_id, {})[skill_id] = level
+            full = [i for i, found in levels.items() if not matching.needs_inference(found)]
+            vectors: dict[int, np.ndarray] = {}
+            for chunk in _chunks(full, 2000):
+                for owner_id, blob in session.execute(select(Embedding.owner_id, Embedding.vector).where(
+                        Embedding.owner_kind == "expert", Embedding.model == self.encoder.name,
+                        Embedding.owner_id.in_(chunk))):
+                    vectors[owner_id] = np.frombuffer(blob, dtype="<f4")
+            keep = [i for i in full if i in vectors]
+            model = (matching.NeighbourSkillModel.fit(self.space, np.stack([vectors[i] for i in keep]),
+                                                      [levels[i] for i in keep]) if keep else None)
+            self._profile_model = (model,)
+        return self._profile_model[0]
+
+    def read_profile_skills(self, session: Session, rows: ExpertRows) -> dict[int, dict[str, int]]:
+        """Skills read from the texts of the experts among `rows` whose profiles declare few levels."""
+        sparse = [r for r in rows.records if matching.needs_inference(r.skills)]
+        if not sparse:
+            return {}
+        vectors = self.embed_experts(session, {r.id: rows.texts[r.id] for r in sparse})
+        model = self.profile_skill_model(session)
+        return {r.id: matching.infer_profile_levels(self.space, vectors[r.id], self.item_matrix, model)
+                for r in sparse if rows.texts[r.id].strip()}
+
     # ranking ----------------------------------------------------------------------------
     def ranker(self, session: Session, load_spreading: float | None = None) -> matching.Ranker:
         learned = session.scalars(select(RankerWeights).order_by(RankerWeights.created_at.desc(),
@@ -469,12 +509,11 @@ class MatchingEngine:
             load_spreading=self.load_spreading if load_spreading is None else load_spreading,
             item_matrix=self.item_matrix)
 
-    def suggest_skills(self, text: str) -> list[matching.InferredSkill]:
-        """Skills the text of a need suggests, for the need form (not yet saved needs too)."""
-        if not text.strip():
-            return []
-        vector = self.encoder.encode([text], kind="query")[0]
-        return matching.infer_skills(self.space, vector, self.item_matrix)
+    def suggest_skills(self, text: str, stages: Sequence[str] = ()) -> list[matching.Suggestion]:
+        """The few skills a need's stages and text support, for the need form (not yet saved needs too)."""
+        vector = self.encoder.encode([text], kind="query")[0] if text.strip() else None
+        return matching.suggest_need_skills(self.space, self.taxonomy.stage_prior(stages), vector,
+                                            self.item_matrix if vector is not None else None)
 
     def rank(self, session: Session, need: Need, *, top_k: int = 10, filters: matching.Filters | None = None,
              weights: dict | None = None, load_spreading: float | None = None,

@@ -43,7 +43,7 @@ def expert_data(expert: ExpertProfile) -> ExpertData:
     """What the profile says now, in the shape apply_expert takes (engagements left alone)."""
     return ExpertData(
         external_id=expert.external_id, name=expert.name, talent_type=expert.talent_type, email=expert.email,
-        roles=expert.role_ids, skills=expert.skill_levels, bio=expert.bio or "", fields=expert.field_ids,
+        roles=expert.role_ids, skills={r.skill_id: r.level for r in expert.skills if r.source != "inferred"}, bio=expert.bio or "", fields=expert.field_ids,
         stages_led=expert.stage_ids, home_lg_code=expert.home_lg_code, remote=expert.remote,
         onsite=expert.onsite, resident=expert.resident, max_travel_km=expert.max_travel_km,
         travel_prefectures=[p.prefecture_code for p in expert.travel_prefectures],
@@ -71,14 +71,15 @@ def _save_basics(e, form):
 
 
 def _load_skills(e):
-    return {f"skill_{skill_id}": level for skill_id, level in e.skill_levels.items()}
+    """The levels the expert stated; skills read from the text (推定) are confirmed apart."""
+    return {f"skill_{row.skill_id}": row.level for row in e.skills if row.source != "inferred"}
 
 
 def _save_skills(e, form):
     tax = current_app.extensions["hub.taxonomy"]
     levels = {item_id: form[f"skill_{item_id}"].data or 0 for item_id in tax.item_ids}
     # Level 0 means "no experience": no row, except where an evaluation verified the skill.
-    keep = {row.skill_id for row in e.skills if row.source != "self"}
+    keep = {row.skill_id for row in e.skills if row.source in ("verified", "rated")}
     skills = {k: v for k, v in levels.items() if v > 0 or k in keep}
     return {"data": dataclasses.replace(expert_data(e), skills=skills)}
 

@@ -64,6 +64,7 @@ WORK_STYLE_CODES = {
     "onsite_distance_unknown": _l("visits on site; distance unknown"),
     "onsite_beyond_reach": _l("beyond the stated travel reach"),
     "resident_ok": _l("willing to be resident on site"),
+    "remote_only_for_hybrid": _l("remote only: cannot cover the on-site part of this hybrid work"),
 }
 TYPE_MATCH_LABELS = {
     "match": _l("type matches the stages"), "partial": _l("type partly matches the stages"),
@@ -165,25 +166,20 @@ def _prepare(form: NeedForm, organization: Organization) -> NeedForm:
 
 
 def _suggest(form: NeedForm) -> list[str]:
-    """Fill skill rows from the chosen stages' priors and the matcher's reading of the text; keep typed rows."""
+    """Add the few skills the chosen stages and the text support (matching.suggest); keep typed rows."""
     tax = taxonomy()
     rows = [{"skill_id": r.form.skill_id.data, "min_level": r.form.min_level.data or 2, "must": r.form.must.data}
             for r in form.skills if r.form.skill_id.data]
     have = {r["skill_id"] for r in rows}
     added = []
     stages = [s for s in (form.stages.data or []) if s in tax.stages]
-    for item_id, weight in sorted(tax.stage_prior(stages).items(), key=lambda kv: -kv[1]):
-        if item_id not in have:
-            rows.append({"skill_id": item_id, "min_level": 3 if weight >= 0.9 else 2,
-                         "must": "must" if weight >= PRIOR_REQUIRED else "nice"})
-            have.add(item_id)
-            added.append(item_id)
     text = "\n".join(t for t in (form.title.data or "", form.description.data or "") if t.strip())
-    for inferred in current_app.extensions["hub.matcher"].suggest_skills(text):
-        if inferred.item_id not in have:
-            rows.append({"skill_id": inferred.item_id, "min_level": 2, "must": "nice"})
-            have.add(inferred.item_id)
-            added.append(inferred.item_id)
+    for suggestion in current_app.extensions["hub.matcher"].suggest_skills(text, stages):
+        if suggestion.item_id not in have:
+            rows.append({"skill_id": suggestion.item_id, "min_level": 3 if suggestion.prior >= 0.9 else 2,
+                         "must": "must" if suggestion.prior >= PRIOR_REQUIRED else "nice"})
+            have.add(suggestion.item_id)
+            added.append(suggestion.item_id)
     form.skills.entries = []
     form.skills.last_index = -1
     for row in rows:

@@ -89,7 +89,22 @@ def test_place_hybrid_prefers_onsite_capable_nearby_expert():
     score, possible = features.place("hybrid", np.array([True, True]), np.array([False, True]),
                                      np.array([False, False]), np.array([10, 10], np.float32),
                                      np.array([100, 100], np.float32), np.array([False, False]))
-    assert possible.all() and score[1] > score[0] == 0.5
+    assert possible.all() and score[1] > 0.9 and score[0] == np.float32(features.HYBRID_REMOTE_ONLY)
+
+
+def test_place_hybrid_counts_distance_as_onsite_does():
+    """Beyond reach, a hybrid need is remote-only work for that expert; within reach, closer is better."""
+    args = (np.array([True] * 3), np.array([True] * 3), np.array([False] * 3),
+            np.array([21, 90, 213], np.float32), np.array([100, 100, 100], np.float32), np.array([False] * 3))
+    hybrid, possible = features.place("hybrid", *args)
+    onsite, _ = features.place("onsite", *args)
+    assert possible.all()
+    assert hybrid[:2].tolist() == onsite[:2].tolist() and hybrid[0] > hybrid[1]
+    assert hybrid[2] == np.float32(features.HYBRID_REMOTE_ONLY)
+    impossible, possible = features.place("hybrid", np.array([False]), np.array([True]), np.array([False]),
+                                          np.array([213], np.float32), np.array([100], np.float32),
+                                          np.array([False]))
+    assert not possible[0] and impossible[0] == 0
 
 
 def test_record_one_five_scores_below_twenty_ratings_averaging_4_8():

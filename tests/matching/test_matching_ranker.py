@@ -238,3 +238,18 @@ def test_rank_explanation_survives_a_round_trip_through_its_dict():
     weak = expert(1, skills={"backend_dev": 1})
     original = _rank([weak], need(required={"backend_dev": 3})).matches[0].explanation
     assert Explanation.from_dict(original.to_dict()).to_dict() == original.to_dict()
+
+
+def test_hybrid_need_ranks_local_expert_within_budget_above_remote_only_far_over_budget():
+    """The reported case: a remote-only expert 213 km away over budget came first for a hybrid need."""
+    shiojiri = (36.115, 137.954)
+    far_remote = expert(1, lat=34.75, lng=137.70, onsite=False, max_travel_km=50.0, fee_unit="hour",
+                        fee_amount=13000, skills={"backend_dev": 4, "cloud_infrastructure": 3})
+    local = expert(2, lat=36.24, lng=137.97, max_travel_km=60.0, fee_unit="hour", fee_amount=8000,
+                   skills={"backend_dev": 3, "cloud_infrastructure": 2})
+    result = _rank([far_remote, local], need(work_style="hybrid", lat=shiojiri[0], lng=shiojiri[1],
+                                             prefecture_code="20", budget_unit="hour", budget_max=10000))
+    assert [m.expert_id for m in result.matches] == [2, 1]
+    remote_only = result.matches[1].explanation.work_style
+    assert remote_only == ("remote_ok", "onsite_not_willing", "remote_only_for_hybrid")
+    assert result.matches[0].explanation.work_style == ("remote_ok", "onsite_within_reach")

@@ -148,3 +148,29 @@ def test_close_need(client, session):
     post_form(client, f"/needs/{row.id}/close", {"reason": "cancelled"})
     session.refresh(row)
     assert row.status == "closed" and row.close_reason == "cancelled"
+
+
+def test_suggestions_stay_few_and_follow_the_text(client, session):
+    """Several need texts: a handful of rows each, and a childcare app gets no 機械学習."""
+    import re
+
+    from matching.suggest import MAX_SUGGESTIONS
+
+    login(client, user(session, "org_staff", org(session)))
+    cases = [
+        ("子育て支援アプリ", "保育園の空き状況や予防接種のお知らせを保護者のスマホに届けたい。",
+         ["product_planning", "development"], "machine_learning"),
+        ("デマンド交通の事業計画", "中山間地域の高齢者の移動手段としてAIデマンド交通の事業計画を作りたい。",
+         ["business_model"], "backend_dev"),
+        ("情報セキュリティの見直し", "庁内ネットワークのセキュリティ対策とインシデント対応手順を整備したい。",
+         ["operations"], "user_validation"),
+        ("DX勉強会", "職員向けにDXの勉強会を開き、庁内の機運を高めたい。", ["awareness"], "backend_dev"),
+    ]
+    for title, description, stages, unwanted in cases:
+        data = {**NEED_FORM, "title": title, "description": description, "stages": stages, "suggest": "1",
+                "skills-0-skill_id": "", "skills-1-skill_id": ""}
+        data.pop("save")
+        html = post_form(client, "/needs/new", data).get_data(as_text=True)
+        suggested = re.findall(r'<tr class="suggested">.*?selected value="([a-z_]+)"', html, re.S)
+        assert 1 <= len(suggested) <= MAX_SUGGESTIONS, (title, suggested)
+        assert unwanted not in suggested, (title, suggested)
