@@ -2,14 +2,13 @@
 engagement counted once against the expert's hours, an evaluation per organization, and the permission rules."""
 from __future__ import annotations
 
-import json
 from datetime import date
 
 import pytest
 from sqlalchemy import func, select
 
 from hub import permissions
-from hub.models import (AuditEvent, Engagement, Evaluation, ExpertRole, Need, NeedRole, NeedShare, ShortlistEntry)
+from hub.models import AuditEvent, Engagement, Evaluation, Need, NeedRole, NeedShare, ShortlistEntry
 from hub.permissions import PermissionDenied
 from hub.services import engagements, interchange
 from hub.services.availability import remaining_hours_by_expert
@@ -249,8 +248,7 @@ def test_team_roles_are_stored_per_need(session):
     session.flush()
     session.expire_all()
     assert session.get(Need, row.id).role_hours == {"backend_engineer": 20, "service_designer": 10}
-    assert ExpertRole  # the experts' declared roles are what a team role is matched against
-    json.dumps(session.get(Need, row.id).role_hours)
+    assert session.get(Need, row.id).lead_share == (30, None)  # no co-organizations: the lead has it all
 
 
 def test_the_experts_data_download_holds_the_co_organizations_evaluations(session, shared):

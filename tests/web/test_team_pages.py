@@ -8,7 +8,7 @@ from datetime import date
 from sqlalchemy import func, select
 
 from hub.models import AuditEvent, Engagement, Evaluation, ExpertRole, Need, NeedRole, NeedShare, ShortlistEntry
-from hub.services import engagements
+from hub.services import engagements, teams
 from tests.support import post_form
 from tests.web.needs_factories import expert, login, need, org, user
 from tests.web.test_authorization_matrix import NEED_FORM
@@ -109,8 +109,7 @@ def test_other_roles_cannot_shortlist_a_team(app, client, session):
 def test_budget_rules_out_teams_whose_known_fees_exceed_it(app, client, session):
     staff, row, people = _team_world(session, budget=6500)  # 60 h x 6,500 yen = 390,000 yen/month
     login(client, staff)
-    outcome = __import__("hub.services.teams", fromlist=["propose"]).propose(
-        session, app.extensions["hub.matcher"], row)
+    outcome = teams.propose(session, app.extensions["hub.matcher"], row)
     assert outcome.budget_per_month == 390000
     for team in outcome.result.teams:
         assert team.within_budget
