@@ -276,6 +276,10 @@ def shortlist_and_contact(page: Page, shots, expert_id: int) -> None:
     rank = int(card.locator(".rank").inner_text())
     assert 1 <= rank <= 3, f"the tailored expert ranks only {rank}"
     expect(card.get_by_role("link", name=EXPERT_NAME, exact=True)).to_be_visible()
+    # Compact by default (issue 11): the signal bars and the full explanation open on request.
+    details = card.locator("details.more")
+    expect(details.get_by_role("group", name=t("Signals"))).to_be_hidden()
+    details.locator("summary").click()
     bars = card.get_by_role("group", name=t("Signals")).get_by_role("meter")
     expect(bars).to_have_count(7)
     expect(card.get_by_role("meter", name=t("Skills"))).to_have_attribute("aria-valuenow", re.compile(r"^[1-9]\d*$"))

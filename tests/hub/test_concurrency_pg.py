@@ -256,7 +256,9 @@ def test_double_clicks_on_contact_and_evaluate_act_once(scratch, scratch_url):
     assert contacts.count("sent") == 1 and all(isinstance(r, Refused) for r in contacts if r != "sent"), contacts
     assert evaluations.count("saved") == 1 and all(isinstance(r, Refused) for r in evaluations if r != "saved")
     with Session(scratch) as session:
-        assert session.scalar(select(func.count()).select_from(Notification)) == 1
+        kinds = list(session.scalars(select(Notification.kind).order_by(Notification.kind)))
+        # One contact request, and the one evaluation tells the expert once (issue 11's milestone notice).
+        assert kinds == ["contact_request", "engagement_milestone"]
         assert len(app.extensions["hub.outbox"]) == 1
         assert session.scalar(select(func.count()).select_from(Evaluation)) == 1
         skill = session.scalar(select(ExpertProfile).where(ExpertProfile.id == expert_id)).skills[0]
@@ -299,3 +301,40 @@ def test_concurrent_api_engagements_exactly_one_fits(scratch, scratch_url):
         assert committed == 30
     app.extensions["hub.engine"].dispose()
     print(f"\nAPI capacity: {len(plan)} concurrent engagement requests x 30 h on 40 h -> codes {codes}")
+
+
+def test_withdraw_and_accept_at_once_end_in_one_state(scratch, scratch_url):
+    """The officer withdraws while the expert accepts (issue 11): both lock the entry; one wins, the other is
+    refused with a reason, and the entry is never both."""
+    from hub import create_app
+    from hub.services import contact as contact_verbs, shortlist as shortlist_verbs
+    with Session(scratch) as session:
+        organization = org(session)
+        staff = user(session, "org_staff", organization)
+        row = need(session, organization)
+        person = expert(session, skills={"backend_dev": 2})
+        entry = ShortlistEntry(need_id=row.id, expert_id=person.id, state="contacted", contacted_at=START)
+        session.add(entry)
+        session.commit()
+        entry_id, staff_id, expert_id, expert_user_id = entry.id, staff.id, person.id, person.user_id
+    app = create_app({"TESTING": True, "SECRET_KEY": "test", "DATABASE_URL": scratch_url, "EMBEDDING_BACKEND": "tfidf",
+                      "AUTO_MIGRATE": False, "MAIL_SERVER": None, "SERVER_NAME": "hub.test",
+                      "PUBLIC_URL": "http://hub.test"})
+    factory = sessionmaker(scratch, expire_on_commit=False)
+
+    def act(i):
+        with app.test_request_context(), factory() as session:
+            if i % 2:
+                shortlist_verbs.withdraw(session, session.get(User, staff_id), session.get(ShortlistEntry, entry_id))
+            else:
+                contact_verbs.respond(session, session.get(User, expert_user_id),
+                                      session.get(ExpertProfile, expert_id), entry_id, accept=True)
+            session.commit()
+            return "withdrawn" if i % 2 else "accepted"
+
+    results = _run_at_once(6, act)
+    done = [r for r in results if isinstance(r, str)]
+    assert len(done) == 1 and all(isinstance(r, Refused) for r in results if not isinstance(r, str)), results
+    with Session(scratch) as session:
+        assert session.get(ShortlistEntry, entry_id).state == done[0]
+    app.extensions["hub.engine"].dispose()
