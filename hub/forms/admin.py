@@ -46,7 +46,7 @@ class AuditFilterForm(FlaskForm):
 
     actor = StringField(_l("Who (e-mail, or “system”)"), validators=[Optional(), max_length(limits.EMAIL)],
                         filters=[strip])
-    entity = SelectField(_l("Record"), validators=[Optional()])
+    entity = SelectField(_l("Kind of record"), validators=[Optional()])
     entity_id = StringField(_l("Record number"), validators=[Optional(), max_length(64)], filters=[strip])
     verb = StringField(_l("Action"), validators=[Optional(), max_length(50)], filters=[strip],
                        description=_l("e.g. approve, or user.approve"))

@@ -7,7 +7,7 @@ from wtforms import BooleanField, EmailField, PasswordField, RadioField, StringF
 from wtforms.validators import Email, EqualTo, InputRequired, Length, ValidationError
 
 from hub import limits
-from hub.forms import choices, max_length, strip
+from hub.forms import choices, locale, max_length, options, strip, taxonomy
 from hub.passwords import PASSWORD_MAX, PASSWORD_MIN, policy_error
 from hub.forms.privacy import listing_consent_field
 
@@ -49,7 +49,11 @@ class ExpertSignupForm(FlaskForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.talent_type.choices = choices("talent_types")
+        # Each type with what it means (the taxonomy's words), so a newcomer knows which to pick.
+        lang = locale()
+        self.talent_type.choices = options(
+            (kind_id, f"{kind.name(lang)}{'：' if lang == 'ja' else ': '}{kind.description(lang)}")
+            for kind_id, kind in taxonomy().enums["talent_types"].items())
 
 
 class StaffSignupForm(FlaskForm):

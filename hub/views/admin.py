@@ -21,9 +21,17 @@ ROLE_LABELS = {"expert": _l("Expert"), "org_staff": _l("Organization staff"), "b
                "admin": _l("Administrator")}
 
 
+# The kinds of record the audit trail names (hub/services/audit.py), as the filter and the table show them.
+ENTITY_LABELS = {"user": _l("Account"), "expert": _l("Expert profile"), "need": _l("Need"),
+                 "shortlist_entry": _l("Shortlist entry"), "engagement": _l("Engagement"),
+                 "evaluation": _l("Evaluation"), "organization": _l("Organization"),
+                 "dispatch_request": _l("Dispatch request")}
+
+
 @bp.app_context_processor
 def _role_labels() -> dict:
-    return {"role_label": lambda role: ROLE_LABELS.get(role, role)}
+    return {"role_label": lambda role: ROLE_LABELS.get(role, role),
+            "entity_label": lambda entity: ENTITY_LABELS.get(entity, entity)}
 
 
 def _user_or_404(user_id: int) -> User:
@@ -122,7 +130,7 @@ def _change_activation(user_id: int, verb, done):
 def audit_trail():
     db = get_session()
     form = AuditFilterForm(formdata=request.args)
-    form.entity.choices = [("", _("All records"))] + [(e, e) for e in audit.entities(db)]
+    form.entity.choices = [("", _("All records"))] + [(e, str(ENTITY_LABELS.get(e, e))) for e in audit.entities(db)]
     valid = form.validate()
     if not valid and form.entity.errors:  # an entity nobody recorded: nothing matches, say so by the field
         form.entity.errors = [_("No event names this record.")]

@@ -208,4 +208,4 @@ def test_staff_sign_up_page_suggests_names_and_explains_a_shared_name(client):
 
 def test_expert_sign_up_explains_x_and_d(client):
     page = client.get("/account/signup/expert?lang=ja").get_data(as_text=True)
-    assert "X人材：" in page and "D人材：" in page
+    assert "X人材：地域社会の変革を主導する" in page and "D人材：デジタル技術の知識を持ち" in page
