@@ -2,8 +2,8 @@
 
     .venv/bin/python bench/scale_data.py --experts 100000      # creates bench_scale_100k unless it is there
 
-The demo generator (hub/demo: realistic Japanese experts, 64+ needs of real municipalities, the demo
-logins) loaded through the interchange importer (set-based), text embeddings with the `tfidf` backend
+The demo generator (hub/demo: realistic Japanese experts, needs of real municipalities, the demo logins)
+for 1,000 experts, loaded through the interchange importer, copied in SQL up to N; text embeddings with the `tfidf` backend
 (a real encoder, hashed character n-grams, 512-d: no model to load, so 100,000 texts take about a minute on
 one core), then ANALYZE. Prints how long each step took.
 """
@@ -35,6 +35,7 @@ def database_url(n: int) -> str:
     return url
 
 
+BASE = 1000  # the demo generator makes this many; larger sets are copies of it (ids: see OFFSET)
 OFFSET = 1_000_000  # id offset of each copy (ids stay far inside INTEGER)
 # column -> SQL of the copy (k = copy number, o = its id offset); other columns are copied as they are.
 COPIED = {
@@ -87,7 +88,8 @@ def multiply(url: str, copies: int) -> None:
 def ensure(n: int, *, needs: int = 100, quiet: bool = False) -> str:
     """Return the URL of a database holding the N-expert demo set, making it first when missing.
 
-    Above 10,000 experts, the 10,000 set is made (or reused) and copied in SQL up to N (`multiply`).
+    Above BASE experts, the BASE set is made (or reused) and copied in SQL up to N (`multiply`): the demo
+    generator is written for hundreds of experts, and copies have the same shape.
     """
     from hub import create_app, demo
     from hub.db import get_session, refresh_statistics
@@ -95,7 +97,7 @@ def ensure(n: int, *, needs: int = 100, quiet: bool = False) -> str:
 
     say = (lambda *_: None) if quiet else print
     url = database_url(n)
-    base = 10_000
+    base = BASE
     if n > base and n % base == 0:
         return _ensure_copied(n, base, say)
     admin = create_engine(SERVER, isolation_level="AUTOCOMMIT")

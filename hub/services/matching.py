@@ -93,20 +93,14 @@ def _grouped(session: Session, query, key_index: int = 0) -> dict[int, list[tupl
     return out
 
 
-def load_expert_rows(session: Session, *, since: datetime | None = None, ids: Sequence[int] | None = None,
-                     stale_days: int = 90) -> ExpertRows:
-    """Read experts changed after `since` (all when None), or exactly `ids`, as matcher records and texts."""
+def load_expert_rows(session: Session, *, ids: Sequence[int] | None = None, stale_days: int = 90) -> ExpertRows:
+    """Read every live expert, or exactly `ids` (the changed ones: see the change log), as records and texts."""
     from hub.models import (EngagementField, EngagementStage, Evaluation, ExpertField, ExpertScheme,
                             ExpertSkill, ExpertStage, ExpertTravelPrefecture, Organization)
     from hub.services.experts import compose_expert_text
 
     P = ExpertProfile
-    selected = select(P.id)
-    if since is not None:
-        selected = selected.where(P.updated_at > since)
-    if ids is not None:
-        selected = selected.where(P.id.in_(list(ids)))
-    selected = selected.scalar_subquery() if (since is not None or ids is not None) else None
+    selected = select(P.id).where(P.id.in_(list(ids))).scalar_subquery() if ids is not None else None
 
     def owned(column):
         return column.in_(selected) if selected is not None else True
