@@ -91,9 +91,7 @@ def ensure(n: int, *, needs: int = 100, quiet: bool = False) -> str:
     Above BASE experts, the BASE set is made (or reused) and copied in SQL up to N (`multiply`): the demo
     generator is written for hundreds of experts, and copies have the same shape.
     """
-    from hub import create_app, demo
-    from hub.db import get_session, refresh_statistics
-    from hub.models import ExpertProfile, Need
+    from hub import create_app
 
     say = (lambda *_: None) if quiet else print
     url = database_url(n)
@@ -108,6 +106,16 @@ def ensure(n: int, *, needs: int = 100, quiet: bool = False) -> str:
     admin.dispose()
     app = create_app({"DATABASE_URL": url, "SECRET_KEY": "bench", "EMBEDDING_BACKEND": BACKEND,
                       "AUTO_MIGRATE": True, "NOTIFY_TOP_N": 0, "INDEX_SNAPSHOT_DIR": "off"})
+    try:
+        return _fill(app, n, needs, url, say)
+    finally:
+        app.extensions["hub.engine"].dispose()  # no connection left: the set may be a template next
+
+
+def _fill(app, n: int, needs: int, url: str, say) -> str:
+    from hub import demo
+    from hub.db import get_session, refresh_statistics
+    from hub.models import ExpertProfile, Need
     with app.app_context():
         session = get_session()
         have = session.scalar(select(func.count()).select_from(ExpertProfile))
