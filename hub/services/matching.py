@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -291,6 +292,16 @@ class MatchOutcome:
         return self.result.matches
 
 
+NEED_VECTOR_CACHE = 10_000  # need vectors kept in memory (2 kB each at 512-d)
+WEIGHTS_TTL = 10.0  # seconds a worker uses the learned weights before it looks for newer ones
+
+
+@dataclass(frozen=True)
+class LearnedWeights:
+    weights: dict
+    version: str
+
+
 class MatchingEngine:
     """One per process: the encoder, the skill space, the item matrix and the candidate index.
 
@@ -317,6 +328,9 @@ class MatchingEngine:
         self._store: index_store.SnapshotStore | None = None
         self._since_snapshot = 0  # changes applied since the snapshot this index came from (or wrote)
         self.started_from: str | None = None  # "snapshot" or "database", for the logs and the benches
+        self._need_vectors: dict[str, np.ndarray] = {}  # content hash -> vector
+        self._weights: LearnedWeights | None = None
+        self._weights_read_at: float | None = None
         self._lock = threading.Lock()
 
     @property
@@ -410,7 +424,7 @@ class MatchingEngine:
     def forget(self) -> None:
         """Drop the index (e.g. after a bulk import or a model change); the next ranking starts it again."""
         with self._lock:
-            self._index, self._cursor = None, None
+            self._index, self._cursor, self._weights_read_at = None, None, None
 
     def embed_experts(self, session: Session, texts: dict[int, str],
                       progress: Callable[[int], None] | None = None) -> dict[int, np.ndarray]:
@@ -418,11 +432,22 @@ class MatchingEngine:
         return ensure_embeddings(session, self.encoder, "expert", list(texts.items()), progress=progress)
 
     def need_vector(self, session: Session, need: Need) -> np.ndarray | None:
-        """The need's text vector: the stored one, or computed now (and stored aside) when missing or stale."""
+        """The need's text vector: the stored one, or computed now (and stored aside) when missing or stale.
+
+        Kept in memory by content hash (the hash names the text and the model, so it cannot go stale): a
+        ranking of a known need asks the database nothing for it.
+        """
         text = need_text(need)
         if not text.strip():
             return None
-        return ensure_embeddings(session, self.encoder, "need", [(need.id, text)])[need.id]
+        digest = matching.content_hash(text, self.encoder.name)
+        vector = self._need_vectors.get(digest)
+        if vector is None:
+            vector = ensure_embeddings(session, self.encoder, "need", [(need.id, text)])[need.id]
+            if len(self._need_vectors) >= NEED_VECTOR_CACHE:
+                self._need_vectors.pop(next(iter(self._need_vectors)))
+            self._need_vectors[digest] = vector
+        return vector
 
     def store_need_vector(self, session: Session, need: Need) -> None:
         """Embed a saved need's text in the transaction that saves it (the save verb)."""
@@ -438,13 +463,22 @@ class MatchingEngine:
 
     # ranking ----------------------------------------------------------------------------
     def ranker(self, session: Session, load_spreading: float | None = None) -> matching.Ranker:
-        learned = session.scalars(select(RankerWeights).order_by(RankerWeights.created_at.desc(),
-                                                                  RankerWeights.id.desc()).limit(1)).first()
+        learned = self._learned_weights(session)
         return matching.Ranker(
             weights=learned.weights if learned else None,
             weights_version=learned.version if learned else None,
             load_spreading=self.load_spreading if load_spreading is None else load_spreading,
             item_matrix=self.item_matrix)
+
+    def _learned_weights(self, session: Session):
+        """The newest fitted weights, read at most every WEIGHTS_TTL seconds (`train-ranker` is a rare command)."""
+        now = time.monotonic()
+        if self._weights_read_at is None or now - self._weights_read_at > WEIGHTS_TTL:
+            row = session.execute(select(RankerWeights.weights, RankerWeights.version).order_by(
+                RankerWeights.created_at.desc(), RankerWeights.id.desc()).limit(1)).first()
+            self._weights = LearnedWeights(row[0], row[1]) if row else None
+            self._weights_read_at = now
+        return self._weights
 
     def suggest_skills(self, text: str) -> list[matching.InferredSkill]:
         """Skills the text of a need suggests, for the need form (not yet saved needs too)."""
