@@ -2,8 +2,8 @@
 
     .venv/bin/python bench/scale_data.py --experts 100000      # creates bench_scale_100k unless it is there
 
-The demo generator (hub/demo: realistic Japanese experts, 64+ needs of real municipalities, the demo
-logins) loaded through the interchange importer (set-based), text embeddings with the `tfidf` backend
+The demo generator (hub/demo: realistic Japanese experts, needs of real municipalities, the demo logins)
+for 1,000 experts, loaded through the interchange importer, copied in SQL up to N; text embeddings with the `tfidf` backend
 (a real encoder, hashed character n-grams, 512-d: no model to load, so 100,000 texts take about a minute on
 one core), then ANALYZE. Prints how long each step took.
 """
@@ -35,6 +35,7 @@ def database_url(n: int) -> str:
     return url
 
 
+BASE = 1000  # the demo generator makes this many; larger sets are copies of it (ids: see OFFSET)
 OFFSET = 1_000_000  # id offset of each copy (ids stay far inside INTEGER)
 # column -> SQL of the copy (k = copy number, o = its id offset); other columns are copied as they are.
 COPIED = {
@@ -87,15 +88,14 @@ def multiply(url: str, copies: int) -> None:
 def ensure(n: int, *, needs: int = 100, quiet: bool = False) -> str:
     """Return the URL of a database holding the N-expert demo set, making it first when missing.
 
-    Above 10,000 experts, the 10,000 set is made (or reused) and copied in SQL up to N (`multiply`).
+    Above BASE experts, the BASE set is made (or reused) and copied in SQL up to N (`multiply`): the demo
+    generator is written for hundreds of experts, and copies have the same shape.
     """
-    from hub import create_app, demo
-    from hub.db import get_session, refresh_statistics
-    from hub.models import ExpertProfile, Need
+    from hub import create_app
 
     say = (lambda *_: None) if quiet else print
     url = database_url(n)
-    base = 10_000
+    base = BASE
     if n > base and n % base == 0:
         return _ensure_copied(n, base, say)
     admin = create_engine(SERVER, isolation_level="AUTOCOMMIT")
@@ -106,6 +106,16 @@ def ensure(n: int, *, needs: int = 100, quiet: bool = False) -> str:
     admin.dispose()
     app = create_app({"DATABASE_URL": url, "SECRET_KEY": "bench", "EMBEDDING_BACKEND": BACKEND,
                       "AUTO_MIGRATE": True, "NOTIFY_TOP_N": 0, "INDEX_SNAPSHOT_DIR": "off"})
+    try:
+        return _fill(app, n, needs, url, say)
+    finally:
+        app.extensions["hub.engine"].dispose()  # no connection left: the set may be a template next
+
+
+def _fill(app, n: int, needs: int, url: str, say) -> str:
+    from hub import demo
+    from hub.db import get_session, refresh_statistics
+    from hub.models import ExpertProfile, Need
     with app.app_context():
         session = get_session()
         have = session.scalar(select(func.count()).select_from(ExpertProfile))

@@ -179,7 +179,8 @@ def _reembed(session: Session, job: Job, progress: Progress) -> dict:
         progress(done, len(texts))
 
     progress(0, len(texts))
-    engine.embed_experts(session, texts, progress=advance)
+    engine.embed_experts(session, texts, progress=advance)  # advances only for texts it had to encode
+    progress(len(texts), len(texts))
     engine.store_need_vectors(session)
     after_commit(session, refresh_statistics_in, current_app._get_current_object())
     return {"experts": len(texts), "model": engine.encoder.name}

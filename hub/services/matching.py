@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -93,20 +94,14 @@ def _grouped(session: Session, query, key_index: int = 0) -> dict[int, list[tupl
     return out
 
 
-def load_expert_rows(session: Session, *, since: datetime | None = None, ids: Sequence[int] | None = None,
-                     stale_days: int = 90) -> ExpertRows:
-    """Read experts changed after `since` (all when None), or exactly `ids`, as matcher records and texts."""
+def load_expert_rows(session: Session, *, ids: Sequence[int] | None = None, stale_days: int = 90) -> ExpertRows:
+    """Read every live expert, or exactly `ids` (the changed ones: see the change log), as records and texts."""
     from hub.models import (EngagementField, EngagementStage, Evaluation, ExpertField, ExpertScheme,
                             ExpertSkill, ExpertStage, ExpertTravelPrefecture, Organization)
     from hub.services.experts import compose_expert_text
 
     P = ExpertProfile
-    selected = select(P.id)
-    if since is not None:
-        selected = selected.where(P.updated_at > since)
-    if ids is not None:
-        selected = selected.where(P.id.in_(list(ids)))
-    selected = selected.scalar_subquery() if (since is not None or ids is not None) else None
+    selected = select(P.id).where(P.id.in_(list(ids))).scalar_subquery() if ids is not None else None
 
     def owned(column):
         return column.in_(selected) if selected is not None else True
@@ -316,6 +311,16 @@ class MatchOutcome:
         return self.result.matches
 
 
+NEED_VECTOR_CACHE = 10_000  # need vectors kept in memory (2 kB each at 512-d)
+WEIGHTS_TTL = 10.0  # seconds a worker uses the learned weights before it looks for newer ones
+
+
+@dataclass(frozen=True)
+class LearnedWeights:
+    weights: dict
+    version: str
+
+
 class MatchingEngine:
     """One per process: the encoder, the skill space, the item matrix and the candidate index.
 
@@ -343,6 +348,9 @@ class MatchingEngine:
         self._since_snapshot = 0  # changes applied since the snapshot this index came from (or wrote)
         self.started_from: str | None = None  # "snapshot" or "database", for the logs and the benches
         self._profile_model: tuple[matching.NeighbourSkillModel | None] | None = None
+        self._need_vectors: dict[str, np.ndarray] = {}  # content hash -> vector
+        self._weights: LearnedWeights | None = None
+        self._weights_read_at: float | None = None
         self._lock = threading.Lock()
 
     @property
@@ -436,7 +444,7 @@ class MatchingEngine:
     def forget(self) -> None:
         """Drop the index (e.g. after a bulk import or a model change); the next ranking starts it again."""
         with self._lock:
-            self._index, self._cursor = None, None
+            self._index, self._cursor, self._weights_read_at = None, None, None
             self._profile_model = None
 
     def embed_experts(self, session: Session, texts: dict[int, str],
@@ -445,11 +453,22 @@ class MatchingEngine:
         return ensure_embeddings(session, self.encoder, "expert", list(texts.items()), progress=progress)
 
     def need_vector(self, session: Session, need: Need) -> np.ndarray | None:
-        """The need's text vector: the stored one, or computed now (and stored aside) when missing or stale."""
+        """The need's text vector: the stored one, or computed now (and stored aside) when missing or stale.
+
+        Kept in memory by content hash (the hash names the text and the model, so it cannot go stale): a
+        ranking of a known need asks the database nothing for it.
+        """
         text = need_text(need)
         if not text.strip():
             return None
-        return ensure_embeddings(session, self.encoder, "need", [(need.id, text)])[need.id]
+        digest = matching.content_hash(text, self.encoder.name)
+        vector = self._need_vectors.get(digest)
+        if vector is None:
+            vector = ensure_embeddings(session, self.encoder, "need", [(need.id, text)])[need.id]
+            if len(self._need_vectors) >= NEED_VECTOR_CACHE:
+                self._need_vectors.pop(next(iter(self._need_vectors)))
+            self._need_vectors[digest] = vector
+        return vector
 
     def store_need_vector(self, session: Session, need: Need) -> None:
         """Embed a saved need's text in the transaction that saves it (the save verb)."""
@@ -501,13 +520,22 @@ class MatchingEngine:
 
     # ranking ----------------------------------------------------------------------------
     def ranker(self, session: Session, load_spreading: float | None = None) -> matching.Ranker:
-        learned = session.scalars(select(RankerWeights).order_by(RankerWeights.created_at.desc(),
-                                                                  RankerWeights.id.desc()).limit(1)).first()
+        learned = self._learned_weights(session)
         return matching.Ranker(
             weights=learned.weights if learned else None,
             weights_version=learned.version if learned else None,
             load_spreading=self.load_spreading if load_spreading is None else load_spreading,
             item_matrix=self.item_matrix)
+
+    def _learned_weights(self, session: Session):
+        """The newest fitted weights, read at most every WEIGHTS_TTL seconds (`train-ranker` is a rare command)."""
+        now = time.monotonic()
+        if self._weights_read_at is None or now - self._weights_read_at > WEIGHTS_TTL:
+            row = session.execute(select(RankerWeights.weights, RankerWeights.version).order_by(
+                RankerWeights.created_at.desc(), RankerWeights.id.desc()).limit(1)).first()
+            self._weights = LearnedWeights(row[0], row[1]) if row else None
+            self._weights_read_at = now
+        return self._weights
 
     def suggest_skills(self, text: str, stages: Sequence[str] = ()) -> list[matching.Suggestion]:
         """The few skills a need's stages and text support, for the need form (not yet saved needs too)."""
