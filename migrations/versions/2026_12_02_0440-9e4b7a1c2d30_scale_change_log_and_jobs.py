@@ -5,7 +5,7 @@ The candidate index of every worker reads `expert_change` by primary key instead
 each, so an index snapshot made before this revision is never taken for current.
 
 Revision ID: 9e4b7a1c2d30
-Revises: 7c3d9e2a41b6
+Revises: 9d4b2e7f1a63
 Create Date: 2026-12-02 04:40:00.000000
 
 """
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = '9e4b7a1c2d30'
-down_revision: Union[str, Sequence[str], None] = '7c3d9e2a41b6'
+down_revision: Union[str, Sequence[str], None] = '9d4b2e7f1a63'
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 

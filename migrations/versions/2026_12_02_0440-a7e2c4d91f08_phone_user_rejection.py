@@ -1,7 +1,7 @@
 """phone: a refused staff sign-up keeps when and why (user_account.rejected_at, rejection_reason)
 
 Revision ID: a7e2c4d91f08
-Revises: 7c3d9e2a41b6
+Revises: 9e4b7a1c2d30
 Create Date: 2026-12-02 04:40:00.000000
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = 'a7e2c4d91f08'
-down_revision: Union[str, Sequence[str], None] = '7c3d9e2a41b6'
+down_revision: Union[str, Sequence[str], None] = '9e4b7a1c2d30'
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 

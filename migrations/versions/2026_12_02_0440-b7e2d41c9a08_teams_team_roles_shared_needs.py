@@ -1,7 +1,7 @@
 """teams: the roles a need's team must fill, shared needs (共同任用) and an evaluation per organization
 
 Revision ID: b7e2d41c9a08
-Revises: 7c3d9e2a41b6
+Revises: b7d41e6c2a90
 Create Date: 2026-12-02 04:40:00
 
 need_role: a DSS role a team for the need fills, with its hours per month. need_share: a co-organization of
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 
 
 revision: str = 'b7e2d41c9a08'
-down_revision: Union[str, Sequence[str], None] = '7c3d9e2a41b6'
+down_revision: Union[str, Sequence[str], None] = 'b7d41e6c2a90'
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 

@@ -1,7 +1,7 @@
 """api tokens: per-user bearer tokens for /api/v1, stored as SHA-256 hashes
 
 Revision ID: a7e4b2c9d130
-Revises: 7c3d9e2a41b6
+Revises: b7e2d41c9a08
 Create Date: 2026-12-02 04:50:00
 
 """
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 
 revision: str = 'a7e4b2c9d130'
-down_revision: Union[str, Sequence[str], None] = '7c3d9e2a41b6'
+down_revision: Union[str, Sequence[str], None] = 'b7e2d41c9a08'
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 

@@ -2,7 +2,7 @@
 times); the scheme's caps leave the CHECK constraints for the rules file (skill_taxonomy/data/dispatch_rules.yaml)
 
 Revision ID: 9d4b2e7f1a63
-Revises: 7c3d9e2a41b6
+Revises: a7e4b2c9d130
 Create Date: 2026-12-02 05:00:00
 """
 from typing import Sequence, Union
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 
 revision: str = '9d4b2e7f1a63'
-down_revision: Union[str, Sequence[str], None] = '7c3d9e2a41b6'
+down_revision: Union[str, Sequence[str], None] = 'a7e4b2c9d130'
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 

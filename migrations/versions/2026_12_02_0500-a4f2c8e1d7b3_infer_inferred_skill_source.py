@@ -5,7 +5,7 @@ their own source so that the matcher counts them below declared and verified lev
 mark them 推定 and the expert can confirm or correct them.
 
 Revision ID: a4f2c8e1d7b3
-Revises: 7c3d9e2a41b6
+Revises: a7e2c4d91f08
 Create Date: 2026-12-02 05:00:00.000000
 
 """
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = 'a4f2c8e1d7b3'
-down_revision: Union[str, Sequence[str], None] = '7c3d9e2a41b6'
+down_revision: Union[str, Sequence[str], None] = 'a7e2c4d91f08'
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 
