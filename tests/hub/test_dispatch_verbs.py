@@ -299,3 +299,16 @@ def test_the_reminder_mails_the_requester_once_after_the_commit(app, session, w)
     session.commit()
     with app.test_request_context():
         assert dispatch.remind_follow_ups(session, lambda rid: "x", on=date(2027, 4, 2)) == 0  # once
+
+
+def test_the_assigned_adviser_is_mailed_a_link_after_the_commit_only(app, session, w):
+    outbox = app.extensions.setdefault("hub.outbox", [])
+    request = through(session, w, submitted(session, w), "approved")
+    session.commit()
+    before = len(outbox)
+    dispatch.assign(session, w.bureau_staff, request, w.adviser.id)
+    assert len(outbox) == before  # not before the commit
+    session.commit()
+    assert len(outbox) == before + 1
+    mail = outbox[-1]
+    assert mail["To"] == w.adviser.user.email and f"http://hub.test/dispatch/{request.id}" in mail.get_content()

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from hub.models import DispatchRequest, Engagement
 from hub.services import dispatch
 from tests.hub.dispatch_support import IN_WINDOW, build, request_data, submitted, through
-from tests.support import csrf_token_from, post_form
+from tests.support import post_form
 from tests.web.needs_factories import login
 from tests.web.web_accounts_support import forget_current_user
 
