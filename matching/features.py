@@ -121,8 +121,9 @@ EARTH_RADIUS_KM = 6371.0
 DEFAULT_REACH_KM = 100.0       # reach assumed when the expert stated none
 RESIDENT_DISTANCE_SCALE = 300.0  # moving is the expert's choice: distance only breaks ties
 # A hybrid need has an on-site part: an expert who cannot do it (remote only, or beyond reach) can
-# still take the remote part, so stays a candidate, but scores well below anyone who can visit.
-HYBRID_REMOTE_ONLY = 0.4
+# still take the remote part, so stays a candidate, but scores 0.5: never above anyone within reach
+# (on-site scores run 0.5-1 by distance against reach).
+HYBRID_REMOTE_ONLY = 0.5
 
 
 def distance_km(lat: np.ndarray, lng: np.ndarray, need_lat: float | None, need_lng: float | None) -> np.ndarray:

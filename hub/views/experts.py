@@ -23,8 +23,8 @@ from hub.models import Engagement, ExpertProfile, Need, Notification
 from hub.services import accounts, contact, notifications as notices, privacy
 from hub.services.availability import concurrent_engagements, remaining_hours
 from hub.services.errors import Refused, conflicts_as
-from hub.services.experts import (ExpertData, RecordData, delete_record_engagement, save_record_engagement,
-                                  update_profile)
+from hub.services.experts import (ExpertData, RecordData, confirm_skills, delete_record_engagement,
+                                  save_record_engagement, update_profile)
 from hub.services.matching import is_availability_stale
 
 bp = Blueprint("experts", __name__, url_prefix="/experts")
@@ -360,6 +360,30 @@ def needs_for_me():
     return render_template("experts/needs_for_me.html", expert=expert, needs=ranked, fits=fits, asked=asked,
                            considered=len(open_needs), taxonomy=current_app.extensions["hub.taxonomy"],
                            lang=locale())
+
+
+@bp.post("/me/skills/confirm")
+@allowed_if(permissions.is_expert)
+def confirm_inferred_skills():
+    """The expert confirms or corrects the skills read from their profile text (推定): level_<item> = 0-4."""
+    expert = own_expert()
+    levels = {}
+    for key, value in request.form.items():
+        if key.startswith("level_"):
+            try:
+                levels[key[len("level_"):]] = int(value)
+            except ValueError:
+                flash(_("Choose a level for each skill."), "error")
+                return redirect(url_for(".profile", expert_id=expert.id, _anchor="skills-h"))
+    db = get_session()
+    try:
+        confirm_skills(db, current_user, expert, levels)
+    except Refused as exc:
+        flash(str(exc.message), "error")
+    else:
+        db.commit()
+        flash(_("Thank you: your skills are confirmed."), "success")
+    return redirect(url_for(".profile", expert_id=expert.id, _anchor="skills-h"))
 
 
 @bp.post("/me/availability")

@@ -273,3 +273,15 @@ def test_import_loads_neither_flask_nor_sqlalchemy():
             "print(sorted(m for m in sys.modules if m.split('.')[0] in ('flask', 'sqlalchemy')))")
     result = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "[]"
+
+
+def test_every_stage_asks_a_low_weight_security_baseline_with_its_reason(taxonomy):
+    """Seed rule (domain_facts.md): both types need a baseline of security skill; weighted low."""
+    for stage in taxonomy.stages.values():
+        security = [p for item, p in stage.prior.items() if item.startswith("security_")]
+        assert security, stage.id
+        baseline = stage.prior.get("security_management")
+        if baseline is not None:
+            assert baseline.weight <= 0.3 and "domain_facts.md" in baseline.reason_en
+    for stage_id in ("development", "operations"):
+        assert "cloud_infrastructure" in taxonomy.stages[stage_id].prior

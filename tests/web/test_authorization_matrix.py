@@ -79,6 +79,7 @@ GET  experts.engagement_edit                login  200    404     403   403    4
 POST experts.engagement_edit                login  302    404     403   403    403     403     403    403       403
 POST experts.engagement_delete              login  302    404     403   403    403     403     403    403       403
 POST experts.confirm_availability           login  302    302     403   403    403     403     403    403       403
+POST experts.confirm_inferred_skills        login  302    302     403   403    403     403     403    403       403
 GET  experts.confirm_availability_link      200    200    200     200   200    200     200     200    200       200
 POST experts.respond                        login  302    404     403   403    403     403     403    403       403
 POST experts.notifications_read             login  302    302     403   403    403     403     403    403       403
@@ -419,6 +420,7 @@ def request_for(row: tuple[str, str, str], w: World, role: str = "owner") -> tup
                                               ENGAGEMENT_FORM),
         ("POST", "experts.engagement_delete"): (f"/experts/me/engagements/{w.imported_engagement}/delete", {}),
         ("POST", "experts.confirm_availability"): ("/experts/me/availability", {}),
+        ("POST", "experts.confirm_inferred_skills"): ("/experts/me/skills/confirm", {"level_backend_dev": "2"}),
         ("GET", "experts.confirm_availability_link"): (f"/experts/availability/{w.availability_token}", None),
         ("POST", "experts.respond"): (f"/experts/me/requests/{w.contacted_entry}", {"answer": "accept"}),
         ("POST", "experts.notifications_read"): ("/experts/me/notifications/read", {}),
