@@ -51,7 +51,9 @@ def skill_space() -> SkillSpace:
     texts = {i: (tx.skill_text(i, "ja"), tx.skill_text(i, "en")) for i in tx.item_ids}
     priors = {s: {i: float(p.weight) for i, p in st.prior.items()} for s, st in tx.stages.items()}
     leading = {s: st.leading_type for s, st in tx.stages.items()}
-    return SkillSpace(tuple(tx.item_ids), texts, priors, leading)
+    rules = {s: {r: float(v.weight) for r, v in st.staffing.items()} for s, st in tx.stages.items()}
+    places = {s: st.work_place for s, st in tx.stages.items()}
+    return SkillSpace(tuple(tx.item_ids), texts, priors, leading, rules, places)
 
 
 def far_place(need_place: str) -> str:

@@ -124,6 +124,11 @@ RESIDENT_DISTANCE_SCALE = 300.0  # moving is the expert's choice: distance only 
 # still take the remote part, so stays a candidate, but scores 0.5: never above anyone within reach
 # (on-site scores run 0.5-1 by distance against reach).
 HYBRID_REMOTE_ONLY = 0.5
+# ... and, where the need's stage is worked on site (local or resident: workshops, field work), covers only
+# part of the work (someone else must do the on-site part), so the whole score is multiplied down, as a
+# missing must-have is: the place signal alone (weight 0.12) let a strong remote-only expert 72% over budget
+# rank first on a hybrid problem-finding workshop (demo N020, issue 12).
+HYBRID_PART_ONLY_FACTOR = 0.85
 
 
 def distance_km(lat: np.ndarray, lng: np.ndarray, need_lat: float | None, need_lng: float | None) -> np.ndarray:
@@ -164,6 +169,23 @@ def place(work_style: str, remote: np.ndarray, onsite: np.ndarray, resident: np.
         score = np.where(onsite_ok, near, np.where(remote, HYBRID_REMOTE_ONLY, 0.0))
         return score.astype(np.float32), possible
     raise ValueError(f"unknown work style {work_style!r}")
+
+
+# --- staffing rules of the stages (skill_taxonomy/data/stages.yaml, `staffing`) -----------
+BREADTH_FULL_FIELDS = 3  # one field gives no breadth credit, two half, three or more all of it
+NEARBY_FULL_KM = 20.0    # lives in or next to the municipality: full resident credit
+NEARBY_ZERO_KM = 60.0    # beyond a daily commute: none
+
+
+def field_breadth(n_fields: np.ndarray) -> np.ndarray:
+    """Breadth across fields, 0 for one field (or none) to 1 from BREADTH_FULL_FIELDS distinct fields."""
+    return np.clip((n_fields.astype(np.float32) - 1.0) / (BREADTH_FULL_FIELDS - 1), 0.0, 1.0).astype(np.float32)
+
+
+def nearby(distance: np.ndarray) -> np.ndarray:
+    """1 within NEARBY_FULL_KM of the need, falling to 0 at NEARBY_ZERO_KM; unknown distance gives 0."""
+    share = 1.0 - (distance - NEARBY_FULL_KM) / (NEARBY_ZERO_KM - NEARBY_FULL_KM)
+    return np.where(np.isnan(distance), 0.0, np.clip(share, 0.0, 1.0)).astype(np.float32)
 
 
 # --- record ------------------------------------------------------------------------------

@@ -96,6 +96,9 @@ class Ranker:
             inferred = self.infer(index, need)
         has_text = need.text_vector is not None and index.dim > 0
         weights = resolve_weights(self.weights, need.weights, has_text)
+        rules = index.space.staffing_rules(need.stages)
+        if "remote_friendly" in rules and need.work_style != "remote":
+            weights["place"] *= 1.0 - rules["remote_friendly"]  # the weights actually used
         col = index.column
         start = need.start.toordinal()
         end = need.end.toordinal() if need.end else start + features.OPEN_END_DAYS - 1
@@ -117,6 +120,9 @@ class Ranker:
             place, possible, distance, pref_reach = _also_at(index, need.work_style, site, place, possible,
                                                              distance, pref_reach)
         mask = self._drop(mask, possible, excluded, "work_style_impossible")
+        # A hybrid need of a stage worked on site (workshops, field work): whoever cannot come covers part of it.
+        part_only = (possible & ~_covers_onsite(index, need)
+                     if need.work_style == "hybrid" and index.space.on_site_work(need.stages) else None)
 
         # User filters, counted apart.
         filtered = dict.fromkeys(FILTER_REASONS, 0)
@@ -167,8 +173,15 @@ class Ranker:
         for name, values in signals.items():
             if weights[name]:
                 base += np.float32(weights[name]) * values
+        bonus = _rule_bonus(index, need, rules, rows, signals["skill"])
+        for values in bonus.values():
+            base += values
         factor = (np.float32(1.0) / (1.0 + np.float32(self.load_spreading) * col("open_requests")[rows])
                   if self.load_spreading else None)
+        if part_only is not None and part_only[rows].any():
+            cut = 1.0 - (1.0 - features.HYBRID_PART_ONLY_FACTOR) * (1.0 - rules.get("remote_friendly", 0.0))
+            part = np.where(part_only[rows], np.float32(cut), np.float32(1.0))
+            factor = part if factor is None else factor * part
 
         # Semantic last, and only where it can still change the top k: with semantic in [0, 1] a row
         # scores between base and base + w (times the load factor), so rows whose best case is below
@@ -199,13 +212,15 @@ class Ranker:
         rows = rows[keep]
 
         top = top_k_positions(score, col("ids")[rows], top_k)
+        bonus = {rule: values[keep] for rule, values in bonus.items()}
         matches = []
         for pos in top:
             row = int(rows[pos])
             explanation = self._explain(index, need, row, skills_need, remaining[row], int(concurrent[row]),
                                         float(distance[row]), bool(pref_reach[row]), fee_hour[row], budget_hour,
                                         float(col("stage_counts")[row] @ stage_ind),
-                                        float(col("field_counts")[row] @ field_ind), need_type)
+                                        float(col("field_counts")[row] @ field_ind), need_type,
+                                        _rules_fired(index, need, rules, bonus, row, int(pos)))
             matches.append(Match(int(col("ids")[row]), index.external_ids[row], float(score[pos]),
                                  {name: float(values[pos]) for name, values in signals.items()}, explanation))
         return RankResult(tuple(matches), excluded, filtered, considered, weights, self.weights_version,
@@ -220,7 +235,8 @@ class Ranker:
     @staticmethod
     def _explain(index: CandidateIndex, need: NeedQuery, row: int, req: NeedSkills, remaining: float,
                  concurrent: int, distance: float, pref_reach: bool, fee_hour: float, budget_hour: float | None,
-                 in_stages: float, in_fields: float, need_type: str | None) -> Explanation:
+                 in_stages: float, in_fields: float, need_type: str | None,
+                 rules: tuple[tuple[str, float], ...] = ()) -> Explanation:
         col = index.column
         levels = index.skills[row]
         asked = np.flatnonzero(req.weights > 0)
@@ -254,7 +270,56 @@ class Ranker:
             would_rehire_rate=float(col("n_rehire_yes")[row]) / answers if answers else None,
             completed_in_stages=int(in_stages), completed_in_fields=int(in_fields),
             fee_per_hour=fee, budget_per_hour=budget_hour, fee_status=status, type_match=type_match,
-            availability_stale=bool(col("stale")[row]), open_contact_requests=int(col("open_requests")[row]))
+            availability_stale=bool(col("stale")[row]), open_contact_requests=int(col("open_requests")[row]),
+            rules=rules)
+
+
+def _distinct_fields(index: CandidateIndex, rows: np.ndarray) -> np.ndarray:
+    """Distinct fields in each expert's record: completed engagements' fields and declared ones."""
+    return np.count_nonzero((index.column("field_counts")[rows] + index.column("field_decl")[rows]) > 0, axis=1)
+
+
+def _rule_bonus(index: CandidateIndex, need: NeedQuery, rules: Mapping[str, float], rows: np.ndarray,
+                skill: np.ndarray | None = None) -> dict[str, np.ndarray]:
+    """The bonus rules' additions to the score (weight times credit in [0, 1]) for `rows`.
+
+    Breadth counts in proportion to the skill signal: a generalist who can do the work, not anyone with
+    many fields in their record.
+    """
+    bonus = {}
+    if "field_breadth" in rules and skill is not None:
+        bonus["field_breadth"] = np.float32(rules["field_breadth"]) * features.field_breadth(
+            _distinct_fields(index, rows)) * skill
+    if "resident_nearby" in rules:
+        distance = features.distance_km(index.column("lat")[rows], index.column("lng")[rows], need.lat, need.lng)
+        bonus["resident_nearby"] = np.float32(rules["resident_nearby"]) * features.nearby(distance)
+    return bonus
+
+
+def _rules_fired(index: CandidateIndex, need: NeedQuery, rules: Mapping[str, float],
+                 bonus: Mapping[str, np.ndarray], row: int, pos: int) -> tuple[tuple[str, float], ...]:
+    """(code, value) of each staffing rule that moved this result's score (see `Explanation.rules`)."""
+    fired = []
+    one = np.array([row])
+    if "field_breadth" in bonus and bonus["field_breadth"][pos] > 0:
+        fired.append(("field_breadth", float(_distinct_fields(index, one)[0])))
+    if "resident_nearby" in bonus and bonus["resident_nearby"][pos] > 0:
+        fired.append(("resident_nearby", float(features.distance_km(
+            index.column("lat")[one], index.column("lng")[one], need.lat, need.lng)[0])))
+    if "remote_friendly" in rules and need.work_style != "remote":
+        fired.append(("remote_friendly", rules["remote_friendly"]))
+    return tuple(fired)
+
+
+def _covers_onsite(index: CandidateIndex, need: NeedQuery) -> np.ndarray:
+    """Who can do the on-site part of the need at every site (on-site or resident willing, within reach)."""
+    col = index.column
+    covers = np.ones(index.n_rows, dtype=bool)
+    for site in (Site(need.lat, need.lng, need.prefecture_code), *need.other_sites):
+        distance, pref_reach = _site_reach(index, "onsite", site.lat, site.lng, site.prefecture_code)
+        covers &= features.place("onsite", col("remote"), col("onsite"), col("resident"), distance,
+                                 col("reach_km"), pref_reach)[1]
+    return covers
 
 
 def _site_reach(index: CandidateIndex, work_style: str, lat: float | None, lng: float | None,

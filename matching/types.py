@@ -185,6 +185,10 @@ class Explanation:
     type_match: str
     availability_stale: bool
     open_contact_requests: int
+    # Staffing rules of the need's stages that moved this score (stage data, `skill_taxonomy` staffing):
+    # (code, value) with code "field_breadth" (value: distinct fields), "resident_nearby" (value: km) or
+    # "remote_friendly" (value: share of the place weight set aside).
+    rules: tuple[tuple[str, float], ...] = ()
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> "Explanation":
@@ -204,7 +208,8 @@ class Explanation:
             fee_per_hour=fee.get("per_hour"), budget_per_hour=fee.get("budget_per_hour"),
             fee_status=fee.get("status", "unknown"), type_match=data.get("type_match", ""),
             availability_stale=data.get("availability_stale", False),
-            open_contact_requests=data.get("open_contact_requests", 0))
+            open_contact_requests=data.get("open_contact_requests", 0),
+            rules=tuple((r["rule"], r.get("value") or 0.0) for r in data.get("rules", ())))
 
     def to_dict(self) -> dict[str, Any]:
         """Return a JSON-safe dict (lists, not tuples; None for unknown numbers)."""
@@ -227,6 +232,7 @@ class Explanation:
             "type_match": self.type_match,
             "availability_stale": self.availability_stale,
             "open_contact_requests": self.open_contact_requests,
+            "rules": [{"rule": code, "value": _num(value, 1)} for code, value in self.rules],
         }
 
 

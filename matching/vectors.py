@@ -39,12 +39,16 @@ class SkillSpace:
     texts : item id -> texts for inference (e.g. (ja, en)); each is embedded and averaged.
     stage_priors : stage -> {item id: weight}; weights are relative within a stage.
     stage_leading_types : stage -> "X", "D" or None.
+    stage_rules : stage -> {staffing rule: weight} (see `staffing_rules`; the taxonomy's stage data).
+    stage_work_places : stage -> where its work usually happens ("local", "remote_ok", "resident").
     """
 
     item_ids: tuple[str, ...]
     texts: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     stage_priors: Mapping[str, Mapping[str, float]] = field(default_factory=dict)
     stage_leading_types: Mapping[str, str | None] = field(default_factory=dict)
+    stage_rules: Mapping[str, Mapping[str, float]] = field(default_factory=dict)
+    stage_work_places: Mapping[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if len(set(self.item_ids)) != len(self.item_ids):
@@ -69,6 +73,29 @@ class SkillSpace:
         if x == d == 0:
             return None
         return "X" if x > d else "D" if d > x else "XD"
+
+
+    def staffing_rules(self, stages: Iterable[str]) -> dict[str, float]:
+        """The staffing rules that hold for a need of these stages, rule -> weight.
+
+        A bonus rule (field_breadth, resident_nearby) holds when any stage carries it (its highest weight);
+        remote_friendly only when every stage does (its lowest): one local stage keeps place in full.
+        """
+        stages = tuple(stages)
+        rules: dict[str, float] = {}
+        for stage in stages:
+            for rule, weight in self.stage_rules.get(stage, {}).items():
+                if rule != "remote_friendly":
+                    rules[rule] = max(rules.get(rule, 0.0), float(weight))
+        friendly = [self.stage_rules.get(s, {}).get("remote_friendly", 0.0) for s in stages]
+        if friendly and min(friendly) > 0:
+            rules["remote_friendly"] = float(min(friendly))
+        return {rule: weight for rule, weight in rules.items() if weight > 0}
+
+
+    def on_site_work(self, stages: Iterable[str]) -> bool:
+        """Whether a stage of the need is usually worked on site (local or resident), as workshops are."""
+        return any(self.stage_work_places.get(s) in ("local", "resident") for s in stages)
 
 
 # Where a need's skill came from, weakest first; where sources overlap the strongest names the item.

@@ -24,6 +24,7 @@ from .model import (
     LEVELS,
     ORGANIZATION_KINDS,
     SCHEMES,
+    STAFFING_RULES,
     TALENT_TYPES,
     WORK_PLACES,
     WORK_STYLES,
@@ -48,7 +49,7 @@ __all__ = [
     "Category", "Subcategory", "SkillItem", "Level", "PeopleType", "Role", "Stage", "Prior",
     "Field", "LiteracyArea", "LiteracyItem", "Label", "is_english",
     "TALENT_TYPES", "SCHEMES", "WORK_STYLES", "ENGAGEMENT_FORMS", "FEE_UNITS",
-    "ORGANIZATION_KINDS", "WORK_PLACES", "DISPATCH_PURPOSES", "DISPATCH_STATES", "ENUM_IDS", "LEVELS",
+    "ORGANIZATION_KINDS", "WORK_PLACES", "STAFFING_RULES", "DISPATCH_PURPOSES", "DISPATCH_STATES", "ENUM_IDS", "LEVELS",
 ]
 
 

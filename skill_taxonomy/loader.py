@@ -18,6 +18,7 @@ from .model import (
     ENUM_IDS,
     LEVELS,
     TALENT_TYPES,
+    STAFFING_RULES,
     WORK_PLACES,
     Category,
     Field,
@@ -102,7 +103,7 @@ SPECS: dict[str, dict[str, str]] = {
     "literacy_area": _DESCRIBED | {"items": "list"},
     "literacy_item": dict(_OPTIONALLY_DESCRIBED),
     "stage": _DESCRIBED | {"seq": "int", "leading_type": "text_or_null", "work_place": "text",
-                           "prior": "map"},
+                           "prior": "map", "staffing?": "map"},
     "prior": {"weight": "number", "reason_ja": "text", "reason_en": "text"},
     "field": _OPTIONALLY_DESCRIBED | {"priority": "bool"},
     "label": dict(_OPTIONALLY_DESCRIBED),
@@ -314,15 +315,17 @@ def _literacy(data: dict, file: _File) -> dict[str, LiteracyArea]:
     return areas
 
 
-def _prior(file: _File, stage_id: str, raw: dict, item_ids: set[str] | None) -> dict[str, Prior] | None:
+def _prior(file: _File, stage_id: str, raw: dict, item_ids: set[str] | None,
+           what: str = "skill item") -> dict[str, Prior] | None:
     """Build a stage's prior, or None when any of its entries is broken."""
     prior: dict[str, Prior] = {}
+    path = stage_id if what != "skill item" else f"{stage_id}.prior"
     if not raw:
-        file.problem(f"{stage_id}.prior", "is empty")
+        file.problem(path, "is empty")
     for item_id, value in raw.items():
-        entry = f"{stage_id}.prior.{item_id}"
+        entry = f"{path}.{item_id}"
         if item_ids is not None and item_id not in item_ids:
-            file.problem(entry, "unknown skill item")
+            file.problem(entry, f"unknown {what}")
         if not isinstance(value, dict):
             file.problem(entry, f"expected a mapping with weight, reason_ja, reason_en, got {value!r}")
         elif file.check(entry, value, SPECS["prior"]):
@@ -332,6 +335,12 @@ def _prior(file: _File, stage_id: str, raw: dict, item_ids: set[str] | None) -> 
             else:
                 file.problem(f"{entry}.weight", f"must be within [0, 1], got {value['weight']}")
     return prior if len(prior) == len(raw) else None
+
+
+def _staffing(file: _File, stage_id: str, raw: dict) -> dict[str, Prior] | None:
+    """Build a stage's staffing rules (rule id -> weight in [0, 1] and reason), or None when one is broken."""
+    rules = _prior(file, f"{stage_id}.staffing", raw, set(STAFFING_RULES), what="staffing rule")
+    return rules
 
 
 def _stages(data: dict, file: _File, item_ids: set[str] | None) -> dict[str, Stage]:
@@ -347,8 +356,10 @@ def _stages(data: dict, file: _File, item_ids: set[str] | None) -> dict[str, Sta
                          f"expected one of {', '.join(WORK_PLACES)}, got {raw['work_place']!r}")
             ok = False
         prior = _prior(file, stage_id, raw["prior"], item_ids) if isinstance(raw.get("prior"), dict) else None
-        if ok and prior is not None:
-            stages.append(Stage(**_kwargs(raw, SPECS["stage"], prior=MappingProxyType(prior))))
+        staffing = _staffing(file, stage_id, raw["staffing"]) if isinstance(raw.get("staffing"), dict) else {}
+        if ok and prior is not None and staffing is not None:
+            stages.append(Stage(**_kwargs(raw, SPECS["stage"], prior=MappingProxyType(prior),
+                                          staffing=MappingProxyType(staffing))))
     file.count("stages", len(data["stages"]))
     file.seq("stages", seqs)
     return {stage.id: stage for stage in sorted(stages, key=lambda stage: stage.seq)}

@@ -13,6 +13,8 @@ ENGAGEMENT_FORMS = ("appointment", "contract", "side_job", "adviser_dispatch")
 FEE_UNITS = ("hour", "day", "month")
 ORGANIZATION_KINDS = ("municipality", "prefecture", "bureau", "npo", "university", "chamber", "business")
 WORK_PLACES = ("local", "remote_ok", "resident")  # where a stage's work usually happens
+# The seed's staffing rules a stage may carry (data/stages.yaml `staffing`; the matcher's features read them).
+STAFFING_RULES = ("field_breadth", "resident_nearby", "remote_friendly")
 # Adviser dispatch (docs/state-changes.md); the rules of the scheme are data in data/dispatch_rules.yaml.
 DISPATCH_PURPOSES = ("seminar", "project_formation", "follow_up")
 DISPATCH_STATES = ("submitted", "under_review", "approved", "assigned", "scheduled", "done", "reported",
@@ -177,6 +179,7 @@ class Stage(Named):
     leading_type: str | None
     work_place: str
     prior: Mapping[str, Prior] = field(hash=False)  # a read-only dict view cannot be hashed
+    staffing: Mapping[str, Prior] = field(default_factory=dict, hash=False)  # rule id -> weight and reason
 
 
 @dataclass(frozen=True)

@@ -38,7 +38,7 @@ OPEN_CONTACT_STATES = ("contacted", "offered")
 
 
 def skill_space(taxonomy: Taxonomy) -> matching.SkillSpace:
-    """The matcher's view of the DSS taxonomy: axis order, texts for inference, stage priors."""
+    """The matcher's view of the DSS taxonomy: axis order, texts for inference, stage priors and staffing rules."""
     return matching.SkillSpace(
         item_ids=tuple(taxonomy.item_ids),
         texts={item: (taxonomy.skill_text(item, "ja"), taxonomy.skill_text(item, "en"))
@@ -46,6 +46,9 @@ def skill_space(taxonomy: Taxonomy) -> matching.SkillSpace:
         stage_priors={sid: {item: p.weight for item, p in stage.prior.items()}
                       for sid, stage in taxonomy.stages.items()},
         stage_leading_types={sid: stage.leading_type for sid, stage in taxonomy.stages.items()},
+        stage_rules={sid: {rule: r.weight for rule, r in stage.staffing.items()}
+                     for sid, stage in taxonomy.stages.items()},
+        stage_work_places={sid: stage.work_place for sid, stage in taxonomy.stages.items()},
     )
 
 

@@ -174,7 +174,7 @@ def test_match_as_dict_pins_the_match_json_shape():
     assert set(explanation) == {
         "matched_skills", "gaps", "remaining_hours", "needed_hours", "concurrent_commitments", "work_style",
         "distance_km", "rating", "completed_in_stages", "completed_in_fields", "fee", "type_match",
-        "availability_stale", "open_contact_requests"}
+        "availability_stale", "open_contact_requests", "rules"}
     assert explanation["gaps"][0] == {"item": "backend_dev", "level": 3, "required": 4, "must": True,
                                       "source": "required"}
     assert explanation["fee"] == {"per_hour": 8000, "budget_per_hour": 10000, "status": "within"}
