@@ -204,6 +204,7 @@ class Ranker:
         score = base[keep] + w_sem * semantic
         if factor is not None:
             score *= factor[keep]
+        np.minimum(score, np.float32(1.0), out=score)  # the rules' small bonuses never push a score past 100
         signals["semantic"] = semantic
         for name in signals:
             if name != "semantic":

@@ -120,9 +120,11 @@ def test_remote_friendly_needs_every_stage():
 def test_hybrid_workshop_ranks_local_within_budget_above_remote_only_over_budget():
     """Demo N020: a hybrid problem-finding workshop; the first was remote-only, 72% over budget, skilled."""
     skilled_remote = expert(1, talent_type="X", onsite=False, fee_unit="hour", fee_amount=13750,
-                            skills={"user_understanding": 3, "data_understanding": 3, "facilitation": 3})
+                            skills={"user_understanding": 3, "data_understanding": 3, "facilitation": 3},
+                            fields=frozenset({"mobility", "tourism", "welfare"}))
     local = expert(2, talent_type="X", fee_unit="hour", fee_amount=5500, lat=TOKYO[0] + 0.3, lng=TOKYO[1],
-                   skills={"user_understanding": 2, "data_understanding": 1, "facilitation": 1})  # weaker, as there
+                   skills={"user_understanding": 2, "data_understanding": 1, "facilitation": 1},  # weaker, as there
+                   fields=frozenset({"mobility", "tourism"}))
     query = need(required={"user_understanding": 2, "facilitation": 2}, stages=("problem_identification",),
                  work_style="hybrid", budget_unit="hour", budget_max=8000)
     result = _rank([skilled_remote, local], query)
