@@ -147,6 +147,8 @@ def test_bad_bodies_are_422_with_field_errors(app, session, w):
     assert backwards.status_code == 422 and set(backwards.get_json()["fields"]) == {"wanted_until"}
     huge = muni.post("/api/v1/dispatch", json={**BODY, "named_expert_id": 2**40})
     assert huge.status_code == 422 and "named_expert_id" in huge.get_json()["fields"]
+    nul = muni.post("/api/v1/dispatch", json={**BODY, "theme": "a\x00b", "description": "\x00"})
+    assert nul.status_code == 422 and {"theme", "description"} <= set(nul.get_json()["fields"])
     assert muni.post("/api/v1/dispatch", data="not json", content_type="application/json").status_code == 400
     assert count(session) == before
 
@@ -173,6 +175,7 @@ def test_reject_needs_a_reason_and_a_second_move_is_a_state_error(app, session, 
     row = submitted(session, w)
     session.commit()
     bureau = api_as(app, session, w.bureau_staff)
+    assert bureau.post(f"/api/v1/dispatch/{row.id}/reject", json={"reason": "\x00"}).status_code == 422
     bare = bureau.post(f"/api/v1/dispatch/{row.id}/reject", json={})
     assert bare.status_code == 409 and bare.get_json()["reason"] == "reason_required"
     rejected = bureau.post(f"/api/v1/dispatch/{row.id}/reject", json={"reason": "今年度の予算枠を超えるため"})

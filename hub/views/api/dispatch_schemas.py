@@ -3,14 +3,25 @@
 (3 days on site, 10 hours online, the windows) are the verbs' rules and answer 409 with their reason."""
 from __future__ import annotations
 
-from marshmallow import EXCLUDE, Schema, fields, validate
+from flask_babel import lazy_gettext as _l
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
 
 from hub import limits
 from hub.views.api.schemas import (FIELD_IDS, STAGE_IDS, MatchSchema, PageSchema, PagingQuery, StrictBoolean, day,
-                                   text, within)
+                                   within)
 from skill_taxonomy import DISPATCH_PURPOSES, DISPATCH_STATES
 
 ROW_ID = validate.Range(min=1, max=2**31 - 1)  # a database id (larger ones cannot exist in an integer column)
+
+
+def no_nul(value: str) -> None:
+    """No text column can store NUL (PostgreSQL refuses it): a 422, as the pages answer such a form with a 400."""
+    if "\x00" in value:
+        raise ValidationError(str(_l("The request contains a NUL character, which is not allowed.")))
+
+
+def text(limit: int, *, min_length: int | None = None, **kwargs) -> fields.String:
+    return fields.String(validate=[validate.Length(min=min_length, max=limit), no_nul], **kwargs)
 
 
 def row_id(**kwargs) -> fields.Integer:
