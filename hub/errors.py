@@ -38,8 +38,27 @@ def wants_json() -> bool:
 def refuse_nul_characters() -> None:
     """Answer 400 to input carrying NUL characters: no text column can store them, and no person types them."""
     values = [request.path, *request.args.values(), *request.form.values()]
-    if any("\x00" in value for value in values):
+    if any("\x00" in value for value in values) or (request.is_json and _json_carries_nul(request.get_json(silent=True))):
         abort(400, description=gettext("The request contains a NUL character, which is not allowed."))
+
+
+def _json_carries_nul(value) -> bool:
+    """A NUL anywhere in a JSON body's strings or keys: PostgreSQL text cannot hold it (it was a 500 there).
+
+    Walked with a stack, not recursion: a deeply nested body must not exhaust Python's recursion limit.
+    """
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            if "\x00" in item:
+                return True
+        elif isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return False
 
 
 def roll_back_request_session(code: int) -> None:
