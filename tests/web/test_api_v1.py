@@ -256,15 +256,16 @@ def test_api_errors_without_or_with_a_bad_token(app, session):
 
 
 def test_api_json_with_a_nul_character_is_refused_before_any_write(app, session):
-    """A NUL in a JSON text (raw or escaped) is a 400 JSON error, never a 500 (PostgreSQL text cannot hold it)."""
+    """A NUL in a JSON text is a 422 naming the field, never a 500 (PostgreSQL text cannot hold it)."""
     staff, expert_api, _hanako = _world(app, session)
     before = session.scalar(select(func.count(Need.id)))
-    for body in ({**NEED_BODY, "title": "防災\u0000アプリ"}, {**NEED_BODY, "fields": ["a\u0000"]}):
+    for body, where in (({**NEED_BODY, "title": "防災\u0000アプリ"}, "title"),
+                        ({**NEED_BODY, "fields": ["disaster_prevention", "a\u0000"]}, "fields.1")):
         response = staff.post("/api/v1/needs", data=json.dumps(body), content_type="application/json")
-        assert response.status_code == 400, response.get_data(as_text=True)
-        assert response.is_json and response.get_json()["error"]
+        assert response.status_code == 422, response.get_data(as_text=True)
+        assert list(response.get_json()["fields"]) == [where]
     patched = expert_api.patch("/api/v1/experts/me", data='{"bio": "x\\u0000y"}', content_type="application/json")
-    assert patched.status_code == 400 and patched.is_json
+    assert patched.status_code == 422 and patched.get_json()["fields"] == {"bio": ["must not contain a NUL character"]}
     assert session.scalar(select(func.count(Need.id))) == before
 
 
