@@ -8,7 +8,7 @@ from datetime import date
 import pytest
 from sqlalchemy import select
 
-from hub.models import DispatchRequest, Engagement
+from hub.models import DispatchAssignment, DispatchRequest, Engagement
 from hub.services import dispatch
 from tests.hub.dispatch_support import IN_WINDOW, build, request_data, submitted, through
 from tests.support import post_form
@@ -253,3 +253,23 @@ def test_the_bureau_home_shows_its_region_only_with_overdue_reports_and_the_purp
     html = client.get("/bureau/").get_data(as_text=True)
     assert "関東の案件" in html and "報告待ちの案件" not in html
     assert theirs.id
+
+
+def test_the_expert_navigation_shows_dispatch_to_advisers_only(app, client, session, w):
+    def nav_has_dispatch(account) -> bool:
+        as_user(client, account)
+        html = client.get("/experts/dashboard").get_data(as_text=True)
+        nav = html[html.index('class="main-nav"'):html.index("</nav>")]
+        return 'href="/dispatch/"' in nav and "アドバイザー派遣" in nav
+
+    for account in (w.adviser.user, w.non_adviser.user):
+        account.locale = "ja"
+    session.commit()
+    assert nav_has_dispatch(w.adviser.user)  # holds the adviser scheme
+    assert not nav_has_dispatch(w.non_adviser.user)
+    with app.test_request_context():
+        row = through(session, w, submitted(session, w), "approved")
+    w.non_adviser.schemes = []
+    session.add(DispatchAssignment(dispatch_id=row.id, expert_id=w.non_adviser.id))  # an earlier assignment
+    session.commit()
+    assert nav_has_dispatch(w.non_adviser.user)
