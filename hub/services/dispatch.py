@@ -45,9 +45,10 @@ REVIEWABLE = ("submitted", "under_review")
 FINISHED = ("reported", "followed_up", "rejected", "cancelled")
 ADVISER_SCHEME = "adviser"
 
-__all__ = ["DISPATCH_PURPOSES", "DISPATCH_STATES", "AdviserEvaluation", "RequestData", "answer_follow_up", "approve", "assign",
-           "cancel", "file_report", "follow_up_due", "follow_up_engagements", "follow_up_skills", "is_report_overdue", "mark_done", "reject",
-           "remind_follow_ups", "report_due", "schedule", "start_review", "submit", "today", "visible_requests"]
+__all__ = ["DISPATCH_PURPOSES", "DISPATCH_STATES", "AdviserEvaluation", "RequestData", "answer_follow_up",
+           "approve", "assign", "cancel", "file_report", "follow_up_due", "follow_up_engagements", "follow_up_skills",
+           "is_report_overdue", "mark_done", "reject", "remind_follow_ups", "report_due", "schedule", "start_review",
+           "submit", "today", "visible_requests"]
 
 
 def today() -> date:
