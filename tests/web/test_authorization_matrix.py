@@ -548,8 +548,7 @@ def request_for(row: tuple[str, str, str], w: World, role: str = "owner") -> tup
         ("POST", "dispatch.report"): (f"{d}/report", {"report": "課題を整理した。"}),
         ("POST", "dispatch.cancel"): (f"{d}/cancel", {"reason": "日程が合わない"}),
         ("GET", "dispatch.follow_up"): (f"{d}/follow-up", None),
-        ("POST", "dispatch.follow_up"): (f"{d}/follow-up", {"answer": "実証を始めた", "overall": "4",
-                                                            "would_rehire": "yes", "comment": ""}),
+        ("POST", "dispatch.follow_up"): (f"{d}/follow-up", {"answer": "実証を始めた"}),  # no engagement to rate
     }[(method, endpoint)]
 
 
