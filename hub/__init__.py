@@ -6,6 +6,7 @@ import os
 import secrets
 
 from flask import Flask, request, session
+from flask.json.provider import DefaultJSONProvider
 from babel.lists import format_list as babel_format_list
 from flask_babel import get_locale
 from flask_login import current_user
@@ -16,9 +17,20 @@ from hub.config import load_config
 from hub.extensions import babel, csrf, login_manager
 
 
+class JSONProvider(DefaultJSONProvider):
+    """Flask's JSON, with a body nested too deep for the parser refused as bad JSON (400), not a 500."""
+
+    def loads(self, s, **kwargs):
+        try:
+            return super().loads(s, **kwargs)
+        except RecursionError as exc:
+            raise ValueError("JSON nested too deeply") from exc
+
+
 def create_app(config: dict | None = None) -> Flask:
     """Create the web app; tests pass `config`, deployments set environment variables."""
     app = Flask(__name__, instance_relative_config=True)
+    app.json = JSONProvider(app)
     os.makedirs(app.instance_path, exist_ok=True)
     app.config.update(load_config(os.environ))
     app.config.update(config or {})

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, abort, g, render_template, request
+from flask import Flask, abort, g, make_response, render_template, request
 from flask_babel import force_locale, gettext, lazy_gettext as _l
 from flask_login import current_user
 from markupsafe import escape
@@ -36,10 +36,40 @@ def wants_json() -> bool:
 
 
 def refuse_nul_characters() -> None:
-    """Answer 400 to input carrying NUL characters: no text column can store them, and no person types them."""
+    """Answer 4xx to input carrying NUL characters: no text column can store them, and no person types them.
+
+    A JSON body names the field (422 with `fields`, as the API's other field errors) where the NUL sits.
+    """
+    message = gettext("The request contains a NUL character, which is not allowed.")
     values = [request.path, *request.args.values(), *request.form.values()]
     if any("\x00" in value for value in values):
-        abort(400, description=gettext("The request contains a NUL character, which is not allowed."))
+        abort(400, description=message)
+    if request.is_json and (where := nul_fields(request.get_json(silent=True))):
+        abort(make_response({"error": "Unprocessable Entity", "message": message,
+                             "fields": {path: [gettext("must not contain a NUL character")] for path in where}}, 422))
+
+
+def nul_fields(value) -> list[str]:
+    """The dotted paths ("title", "fields.0") of the strings or keys of a JSON body that hold a NUL.
+
+    Walked with a stack, not recursion: a deeply nested body must not exhaust Python's recursion limit.
+    """
+    found, stack = [], [("", value)]
+    while stack:
+        path, item = stack.pop()
+        if isinstance(item, str):
+            if "\x00" in item:
+                found.append(path)
+        elif isinstance(item, dict):
+            for key, inner in item.items():
+                inner_path = f"{path}.{key}" if path else key
+                if "\x00" in key:
+                    found.append(path or key)
+                else:
+                    stack.append((inner_path, inner))
+        elif isinstance(item, list):
+            stack.extend((f"{path}.{i}" if path else str(i), inner) for i, inner in enumerate(item))
+    return sorted(set(found))
 
 
 def roll_back_request_session(code: int) -> None:

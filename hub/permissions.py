@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import exists, or_, select, true
 from sqlalchemy.orm import Session
 
-from hub.models import ApiToken, DispatchRequest, ExpertProfile, Need, ShortlistEntry, User
+from hub.models import ApiToken, DispatchAssignment, DispatchRequest, ExpertProfile, Need, ShortlistEntry, User
 from hub.models.people import ROLES
 
 EXPERT, ORG_STAFF, BUREAU_STAFF, ADMIN = ROLES  # a new role fails here first: decide its rules below
@@ -270,6 +270,19 @@ def can_list_dispatches(user: Any) -> bool:
     return is_admin(user) or is_approved_staff(user) or is_expert(user)
 
 
+def can_see_dispatch_nav(session: Session, user: Any) -> bool:
+    """The navigation's dispatch entry: whoever may list dispatches, but of the experts only the advisers (the
+    adviser scheme) and those assigned a dispatch, so that other experts are not shown an empty list."""
+    if not can_list_dispatches(user):
+        return False
+    if not is_expert(user):
+        return True
+    from hub.services.dispatch import ADVISER_SCHEME  # here: the dispatch verbs import this module
+    expert = user.expert
+    return expert is not None and (ADVISER_SCHEME in expert.scheme_ids or bool(session.scalar(
+        select(exists().where(DispatchAssignment.expert_id == expert.id)))))
+
+
 def can_use_bureau_home(user: Any) -> bool:
     """The bureau's home page: approved bureau staff (their region) and admins (every region)."""
     return is_admin(user) or is_approved_bureau_staff(user)
@@ -349,3 +362,4 @@ def init_app(app) -> None:
     # The questions that need the database get the request's session.
     app.jinja_env.globals["can_see_contact"] = lambda user, expert: can_see_contact(get_session(), user, expert)
     app.jinja_env.globals["can_view_expert"] = lambda user, expert: can_view_expert(get_session(), user, expert)
+    app.jinja_env.globals["can_see_dispatch_nav"] = lambda user: can_see_dispatch_nav(get_session(), user)

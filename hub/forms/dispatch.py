@@ -5,12 +5,14 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DateField, HiddenField, IntegerField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms import (BooleanField, DateField, FieldList, FormField, HiddenField, IntegerField, SelectField, StringField,
+                     SubmitField, TextAreaField)
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Optional, ValidationError
 
 from hub import limits
 from hub.forms import DateWithin, MultiCheckboxField, max_length, within
+from hub.forms.evaluations import EvaluationFields
 
 
 class DispatchRequestForm(FlaskForm):
@@ -70,15 +72,18 @@ class ReportForm(FlaskForm):
     submit = SubmitField(_l("File the report"))
 
 
+class AdviserEvaluationForm(EvaluationFields):
+    """One adviser's evaluation within the follow-up: the need's evaluation fields, for one engagement."""
+
+    engagement_id = HiddenField()
+
+
 class FollowUpForm(FlaskForm):
+    """What came of the support, and one evaluation per adviser (an engagement each)."""
+
     answer = TextAreaField(_l("What came of the support?"), validators=[DataRequired(),
                                                                        max_length(limits.DESCRIPTION)])
-    overall = SelectField(_l("How helpful was the adviser?"), coerce=int, validators=[InputRequired()],
-                          choices=[SelectChoice(n, str(n)) for n in range(limits.RATING.high, limits.RATING.low - 1, -1)])
-    would_rehire = SelectField(_l("Would you ask for this adviser again?"), default="",
-                               choices=[SelectChoice("", _l("No answer")), SelectChoice("yes", _l("Yes")),
-                                        SelectChoice("no", _l("No"))])
-    comment = TextAreaField(_l("Comment"), validators=[Optional(), max_length(limits.COMMENT)])
+    advisers = FieldList(FormField(AdviserEvaluationForm))
     submit = SubmitField(_l("Send the answers"))
 
 

@@ -14,7 +14,7 @@ RATING_CHOICES = [SelectChoice(n, str(n)) for n in range(limits.RATING.high, lim
 
 
 class SkillRatingForm(Form):
-    """A rating 1-5 of one skill the need asked for; empty means "not observed"."""
+    """A rating 1-5 of one skill the need asked for (or the dispatch covered); empty means "not observed"."""
 
     skill_id = HiddenField()
     rating = SelectField(_l("Rating"), default="", validators=[Optional()],
@@ -22,14 +22,16 @@ class SkillRatingForm(Form):
                          coerce=lambda value: int(value) if value not in (None, "") else None)
 
 
-class EvaluationForm(FlaskForm):
+class EvaluationFields(Form):
+    """The fields of one evaluation, without CSRF: a need's form below, and one adviser's part of the
+    dispatch follow-up (hub/forms/dispatch.py), rendered by the same macro (templates/_evaluation.html)."""
+
     overall = RadioField(_l("Overall"), choices=RATING_CHOICES, coerce=int, validators=[InputRequired()])
     skills = FieldList(FormField(SkillRatingForm))
     would_rehire = SelectField(_l("Would you engage this expert again?"), default="",
                                choices=[SelectChoice("", _l("No answer")), SelectChoice("yes", _l("Yes")),
                                         SelectChoice("no", _l("No"))])
     comment = TextAreaField(_l("Comment"), validators=[Optional(), max_length(limits.COMMENT)])
-    submit = SubmitField(_l("Save evaluation"))
 
     def skill_ratings(self) -> dict[str, int]:
         return {row.form.skill_id.data: row.form.rating.data for row in self.skills
@@ -37,3 +39,9 @@ class EvaluationForm(FlaskForm):
 
     def rehire(self) -> bool | None:
         return {"yes": True, "no": False}.get(self.would_rehire.data)
+
+
+class EvaluationForm(EvaluationFields, FlaskForm):
+    """The evaluation of a need's completed engagement."""
+
+    submit = SubmitField(_l("Save evaluation"))

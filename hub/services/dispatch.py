@@ -19,13 +19,15 @@ Arguments are plain values and the verbs return model objects, so the JSON API c
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
-from typing import Iterable
+from typing import Iterable, Mapping
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, selectinload
+
+from matching.vectors import PRIOR_LEVEL
 
 from hub import permissions
 from hub.db import after_commit, utcnow
@@ -43,9 +45,10 @@ REVIEWABLE = ("submitted", "under_review")
 FINISHED = ("reported", "followed_up", "rejected", "cancelled")
 ADVISER_SCHEME = "adviser"
 
-__all__ = ["DISPATCH_PURPOSES", "DISPATCH_STATES", "RequestData", "answer_follow_up", "approve", "assign",
-           "cancel", "file_report", "follow_up_due", "is_report_overdue", "mark_done", "reject",
-           "remind_follow_ups", "report_due", "schedule", "start_review", "submit", "today", "visible_requests"]
+__all__ = ["DISPATCH_PURPOSES", "DISPATCH_STATES", "AdviserEvaluation", "RequestData", "answer_follow_up",
+           "approve", "assign", "cancel", "file_report", "follow_up_due", "follow_up_engagements", "follow_up_skills",
+           "is_report_overdue", "mark_done", "reject", "remind_follow_ups", "report_due", "schedule", "start_review",
+           "submit", "today", "visible_requests"]
 
 
 def today() -> date:
@@ -319,7 +322,8 @@ def schedule(session: Session, actor: User | None, request: DispatchRequest, day
 def _engagements(session: Session, request: DispatchRequest, status: str) -> list[Engagement]:
     return list(session.scalars(select(Engagement).where(Engagement.dispatch_id == request.id,
                                                          Engagement.source == "dispatch",
-                                                         Engagement.status == status)))
+                                                         Engagement.status == status)
+                             .order_by(Engagement.id)))
 
 
 def mark_done(session: Session, actor: User | None, request: DispatchRequest, support_date: date, *,
@@ -358,12 +362,46 @@ def file_report(session: Session, actor: User | None, request: DispatchRequest, 
     return request
 
 
-def answer_follow_up(session: Session, actor: User | None, request: DispatchRequest, answer: str, *,
-                     overall: int, would_rehire: bool | None, comment: str = "",
-                     on: date | None = None) -> DispatchRequest:
-    """The requester's follow-up survey, the next fiscal year: what came of it, and how the advisers did.
+@dataclass
+class AdviserEvaluation:
+    """The requester's evaluation of one adviser at the follow-up: as a need's evaluation of an engagement."""
 
-    The rating becomes each adviser's evaluation of the dispatch engagement (record and verified skills).
+    overall: int
+    would_rehire: bool | None = None
+    comment: str = ""
+    skill_ratings: dict[str, int] = field(default_factory=dict)
+
+
+def follow_up_skills(request: DispatchRequest, engagement: Engagement) -> dict[str, int]:
+    """The skills the follow-up rates for one adviser, item -> the level a good rating verifies.
+
+    As a need's evaluation rates the skills the need asked for: the items of the request's stage the ranking
+    asked for (its prior, at the matcher's PRIOR_LEVEL), then the adviser's own skills at their own level (a good
+    rating confirms what they declared), in the taxonomy's order.
+    """
+    from skill_taxonomy import load
+    taxonomy = load()
+    own = {row.skill_id: row.level for row in engagement.expert.skills}
+    asked = {item: max(PRIOR_LEVEL, own.get(item, 0)) for item in taxonomy.stage_prior([request.stage_id])}
+    asked.update({item: own[item] for item in taxonomy.item_ids if own.get(item, 0) > 0 and item not in asked})
+    return asked
+
+
+def follow_up_engagements(session: Session, request: DispatchRequest) -> list[Engagement]:
+    """The advisers' completed engagements the follow-up still evaluates (one evaluation each)."""
+    return [engagement for engagement in _engagements(session, request, "completed")
+            if session.scalar(select(Evaluation.id).where(Evaluation.engagement_id == engagement.id)) is None]
+
+
+def answer_follow_up(session: Session, actor: User | None, request: DispatchRequest, answer: str, *,
+                     evaluations: Mapping[int, AdviserEvaluation] | None = None, overall: int | None = None,
+                     would_rehire: bool | None = None, comment: str = "",
+                     on: date | None = None) -> DispatchRequest:
+    """The requester's follow-up survey, the next fiscal year: what came of it, and how each adviser did.
+
+    `evaluations` (engagement id -> AdviserEvaluation) evaluates each adviser's engagement with its skill
+    ratings, which feed the adviser's record and verified skills like a need's evaluation; an engagement
+    without one takes `overall`/`would_rehire`/`comment` (no skill ratings), and without those is refused.
     """
     if actor is not None:
         require(permissions.can_answer_follow_up(actor, request))
@@ -376,15 +414,26 @@ def answer_follow_up(session: Session, actor: User | None, request: DispatchRequ
         raise Refused(_l("The follow-up survey opens in the next fiscal year, on %(day)s.", day=due.isoformat()),
                       reason="follow_up_not_yet")
     from hub.services.engagements import evaluate
-    for engagement in _engagements(session, request, "completed"):
-        if session.scalar(select(Evaluation.id).where(Evaluation.engagement_id == engagement.id)) is None:
-            evaluate(session, actor, engagement, overall=overall, would_rehire=would_rehire, comment=comment,
-                     skill_ratings=None)
+    evaluations = evaluations or {}
+    planned = []  # every adviser's evaluation checked before the first is written
+    for engagement in follow_up_engagements(session, request):
+        given = evaluations.get(engagement.id)
+        if given is None and overall is None:
+            raise Refused(_l("Rate each adviser."), reason="rating_required")
+        given = given or AdviserEvaluation(overall, would_rehire, comment)
+        asked = follow_up_skills(request, engagement)
+        if unknown := set(given.skill_ratings) - set(asked):
+            raise ValueError(f"skills outside this follow-up: {sorted(unknown)!r}")
+        planned.append((engagement, given, asked))
+    for engagement, given, asked in planned:
+        evaluate(session, actor, engagement, overall=given.overall, would_rehire=given.would_rehire,
+                 comment=given.comment, skill_ratings=given.skill_ratings, asked_levels=asked)
     request.state = "followed_up"
     request.follow_up = answer.strip()
     request.followed_up_at = utcnow()
     session.flush()
-    audit.record(session, actor, "dispatch_request.follow_up", "dispatch_request", request.id, overall=overall)
+    audit.record(session, actor, "dispatch_request.follow_up", "dispatch_request", request.id,
+                 evaluated=[engagement.id for engagement, _given, _asked in planned])
     return request
 
 

@@ -258,19 +258,41 @@ def cancel(request_id: int):
     return _run(row, lambda s: verbs.cancel(s, current_user, row, form.reason.data or ""), _("Request cancelled."))
 
 
+def _follow_up_form(row: DispatchRequest, advisers: list, asked: dict[int, dict[str, int]]) -> FollowUpForm:
+    """The survey with one evaluation per adviser, each rating exactly the skills of `follow_up_skills`.
+
+    As on a need's evaluation, a posted form of another shape (tampered, or the advisers changed meanwhile) is
+    set back to the expected rows, keeping the typed answer.
+    """
+    def rows():
+        return [{"engagement_id": str(engagement.id), "skills": [{"skill_id": item} for item in asked[engagement.id]]}
+                for engagement in advisers]
+
+    if request.method != "POST":
+        return FollowUpForm(data={"advisers": rows()})
+    form = FollowUpForm()
+    shape = [(part.form.engagement_id.data, [r.form.skill_id.data for r in part.form.skills]) for part in form.advisers]
+    if shape != [(str(engagement.id), list(asked[engagement.id])) for engagement in advisers]:
+        form = FollowUpForm(formdata=None, data={"answer": form.answer.data, "advisers": rows()})
+    return form
+
+
 @bp.route("/<int:request_id>/follow-up", methods=["GET", "POST"])
 @login_required
 def follow_up(request_id: int):
-    """The requester's follow-up survey, the next fiscal year; its rating evaluates the advisers."""
+    """The requester's follow-up survey, the next fiscal year; each adviser is evaluated as on a need."""
     row = load_request(request_id)
     permissions.require(permissions.can_answer_follow_up(current_user, row))
-    form = FollowUpForm()
+    session = get_session()
+    advisers = verbs.follow_up_engagements(session, row) if row.state == "reported" else []
+    asked = {engagement.id: verbs.follow_up_skills(row, engagement) for engagement in advisers}
+    form = _follow_up_form(row, advisers, asked)
     if form.validate_on_submit():
-        session = get_session()
+        evaluations = {int(part.form.engagement_id.data): verbs.AdviserEvaluation(
+            overall=part.form.overall.data, would_rehire=part.form.rehire(), comment=part.form.comment.data or "",
+            skill_ratings=part.form.skill_ratings()) for part in form.advisers}
         try:
-            verbs.answer_follow_up(session, current_user, row, form.answer.data, overall=form.overall.data,
-                                   would_rehire={"yes": True, "no": False}.get(form.would_rehire.data),
-                                   comment=form.comment.data or "")
+            verbs.answer_follow_up(session, current_user, row, form.answer.data, evaluations=evaluations)
             session.commit()
         except Refused as exc:
             session.rollback()
@@ -278,8 +300,9 @@ def follow_up(request_id: int):
         else:
             flash(_("Thank you: the follow-up is recorded."), "success")
             return _back(row)
+    names = {engagement.id: engagement.expert.name for engagement in advisers}
     return render_template("dispatch/follow_up.html", row=row, form=form, due=verbs.follow_up_due(row),
-                           today=verbs.today())
+                           today=verbs.today(), asked=asked, names=names)
 
 
 # -- the hub function: which route fits ---------------------------------------------------------------------

@@ -43,6 +43,21 @@ def business_login(live_hub):
     return BUSINESS
 
 
+def _skill_of(live_hub, name: str, item: str) -> tuple[str | None, int]:
+    """The adviser's (source, rating count) of one skill item, read from the live hub's database."""
+    from sqlalchemy import select
+
+    from hub.db import get_session
+    from hub.models import ExpertProfile, ExpertSkill
+
+    with live_hub.app.app_context():
+        session = get_session()
+        expert_id = session.scalar(select(ExpertProfile.id).where(ExpertProfile.name == name))
+        row = session.scalar(select(ExpertSkill).where(ExpertSkill.expert_id == expert_id,
+                                                       ExpertSkill.skill_id == item))
+        return (row.source, row.rating_count or 0) if row else (None, 0)
+
+
 def both(page: Page, shots, name: str, english: str) -> None:
     """Shoot in Japanese, then the same page in English (checking a heading), then back to Japanese."""
     shoot(page, shots, f"dispatch_{name}", "ja")
@@ -124,9 +139,18 @@ def test_a_local_business_dispatch_from_request_to_follow_up(new_page, live_hub,
     business.get_by_role("link", name=t("Answer the follow-up survey")).click()
     both(business, screenshots, "follow_up", "Follow-up survey")
     labelled(business, t("What came of the support?")).fill("助言をもとに実証を始め、稼働率が上がった。")
-    labelled(business, t("How helpful was the adviser?")).select_option("5")
-    labelled(business, t("Would you ask for this adviser again?")).select_option("yes")
+    part = business.locator("fieldset.adviser-evaluation").filter(has_text=adviser_name)
+    expect(part.locator("table.skill-rows")).to_contain_text("顧客・ユーザー理解")  # a stage item, rated as on a need
+    step(business, "Send the answers")  # no overall rating yet: refused, what was typed is kept
+    expect(part.get_by_role("alert")).to_contain_text(t("Choose an overall rating."))
+    expect(labelled(business, t("What came of the support?"))).to_have_value("助言をもとに実証を始め、稼働率が上がった。")
+    before = _skill_of(live_hub, adviser_name, "user_understanding")
+    part.locator("fieldset.overall").get_by_label("5", exact=True).check()
+    part.get_by_label("顧客・ユーザー理解", exact=True).select_option("5")
+    labelled(part, t("Would you engage this expert again?")).select_option("yes")
     step(business, "Send the answers")
     expect(business.get_by_role("status").filter(has_text=t("Thank you: the follow-up is recorded."))).to_be_visible()
     expect(business.locator(".timeline li.now")).to_have_text("追跡調査回答済み")  # enums.yaml
+    after = _skill_of(live_hub, adviser_name, "user_understanding")
+    assert after[0] == "verified" and after[1] == before[1] + 1  # the rating feeds the adviser's verified skills
     both(business, screenshots, "done", THEME)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import json
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from hub.models import AuditEvent, Engagement, Need, ShortlistEntry
 from tests.support import csrf_token_from
@@ -253,3 +253,25 @@ def test_api_errors_without_or_with_a_bad_token(app, session):
     garbage = app.test_client().get("/api/v1/needs", headers={"Authorization": "Basic Zm9vOmJhcg=="})
     assert garbage.status_code == 401 and garbage.is_json
     assert json.loads(garbage.get_data())["error"] == "Unauthorized"
+
+
+def test_api_json_with_a_nul_character_is_refused_before_any_write(app, session):
+    """A NUL in a JSON text is a 422 naming the field, never a 500 (PostgreSQL text cannot hold it)."""
+    staff, expert_api, _hanako = _world(app, session)
+    before = session.scalar(select(func.count(Need.id)))
+    for body, where in (({**NEED_BODY, "title": "防災\u0000アプリ"}, "title"),
+                        ({**NEED_BODY, "fields": ["disaster_prevention", "a\u0000"]}, "fields.1")):
+        response = staff.post("/api/v1/needs", data=json.dumps(body), content_type="application/json")
+        assert response.status_code == 422, response.get_data(as_text=True)
+        assert list(response.get_json()["fields"]) == [where]
+    patched = expert_api.patch("/api/v1/experts/me", data='{"bio": "x\\u0000y"}', content_type="application/json")
+    assert patched.status_code == 422 and patched.get_json()["fields"] == {"bio": ["must not contain a NUL character"]}
+    assert session.scalar(select(func.count(Need.id))) == before
+
+
+def test_api_json_nested_too_deep_is_a_4xx_not_a_500(app, session):
+    """A 2 MB body of nested brackets exhausts the JSON parser's recursion: bad JSON (400), never a 500."""
+    staff, _expert_api, _hanako = _world(app, session)
+    for depth in (500, 5000, 100_000):
+        response = staff.post("/api/v1/needs", data="[" * depth + "]" * depth, content_type="application/json")
+        assert 400 <= response.status_code < 500 and response.is_json, (depth, response.status_code)

@@ -178,6 +178,20 @@ PATCH api.update_own_profile                401    200    200     403   403    4
 GET  api.get_expert                         401    200    403     200   403    200     200     200    200       200
 GET  api.get_expert [unlisted]              401    403    403     200   403    403     403     403    403       200
 GET  api.get_taxonomy                       401    200    200     200   200    200     200     200    200       200
+GET  api.list_dispatches                    401    200    200     200   403    200     200     200    200       200
+POST api.submit_dispatch                    401    403    403     201   403    201     201     403    403       403
+GET  api.get_dispatch                       401    404    404     200   404    404     404     200    404       200
+GET  api.get_dispatch [done]                401    200    404     200   404    404     404     200    404       200
+GET  api.dispatch_candidates                401    404    404     403   404    404     404     200    404       200
+POST api.review_dispatch [submitted]        401    404    404     403   404    404     404     200    404       200
+POST api.approve_dispatch [review]          401    404    404     403   404    404     404     200    404       200
+POST api.reject_dispatch [submitted]        401    404    404     403   404    404     404     200    404       200
+POST api.assign_dispatch                    401    404    404     403   404    404     404     200    404       200
+POST api.schedule_dispatch [assigned]       401    403    404     403   404    404     404     200    404       200
+POST api.done_dispatch [scheduled]          401    403    404     403   404    404     404     200    404       200
+POST api.report_dispatch [done]             401    200    404     403   404    404     404     200    404       200
+POST api.follow_up_dispatch [reported]      401    403    404     200   404    404     404     403    404       403
+POST api.cancel_dispatch                    401    404    404     200   404    404     404     200    404       200
 GET  api-docs.openapi_json                  200    200    200     200   200    200     200     200    200       200
 
 POST tokens.create                          login  200    200     200   200    200     200     200    200       200
@@ -354,6 +368,8 @@ ENGAGEMENT_FORM = {
 }
 
 
+API_DISPATCH = {"theme": "窓口のオンライン化の進め方", "purpose": "project_formation", "stage_id": "problem_identification",
+                "wanted_from": "2026-11-10", "wanted_until": "2026-11-30", "days": 1}
 API_NEED = {"title": "防災情報のデジタル化", "stages": ["development"], "work_style": "remote", "hours_per_month": 30,
             "start": "2027-04-01", "engagement_form": "contract", "required_skills": {"backend_dev": 3}}
 
@@ -499,6 +515,20 @@ def request_for(row: tuple[str, str, str], w: World, role: str = "owner") -> tup
         ("GET", "api.get_expert"): (f"/api/v1/experts/{w.unlisted_expert if variant == 'unlisted' else w.expert}",
                                     None),
         ("GET", "api.get_taxonomy"): ("/api/v1/taxonomy", None),
+        ("GET", "api.list_dispatches"): ("/api/v1/dispatch?state=approved&per_page=5", None),
+        ("POST", "api.submit_dispatch"): ("/api/v1/dispatch", API_DISPATCH),
+        ("GET", "api.get_dispatch"): (f"/api/v1{d}", None),
+        ("GET", "api.dispatch_candidates"): (f"/api/v1{d}/candidates", None),
+        ("POST", "api.review_dispatch"): (f"/api/v1{d}/review", None),
+        ("POST", "api.approve_dispatch"): (f"/api/v1{d}/approve", None),
+        ("POST", "api.reject_dispatch"): (f"/api/v1{d}/reject", {"reason": "予算の都合"}),
+        ("POST", "api.assign_dispatch"): (f"/api/v1{d}/assign", {"expert": str(w.unshortlisted_expert)}),
+        ("POST", "api.schedule_dispatch"): (f"/api/v1{d}/schedule", {"day": "2025-06-12"}),
+        ("POST", "api.done_dispatch"): (f"/api/v1{d}/done", {"day": "2025-06-12"}),
+        ("POST", "api.report_dispatch"): (f"/api/v1{d}/report", {"report": "課題を整理した。"}),
+        ("POST", "api.follow_up_dispatch"): (f"/api/v1{d}/follow-up", {"answer": "実証を始めた", "overall": 4,
+                                                                      "would_rehire": True}),
+        ("POST", "api.cancel_dispatch"): (f"/api/v1{d}/cancel", {"reason": "日程が合わない"}),
         ("GET", "api-docs.openapi_json"): ("/api/v1/openapi.json", None),
         ("POST", "tokens.create"): ("/account/tokens/", {"name": "連携"}),
         ("POST", "tokens.revoke"): (f"/account/tokens/{w.expert_token}/revoke", {}),
@@ -518,8 +548,7 @@ def request_for(row: tuple[str, str, str], w: World, role: str = "owner") -> tup
         ("POST", "dispatch.report"): (f"{d}/report", {"report": "課題を整理した。"}),
         ("POST", "dispatch.cancel"): (f"{d}/cancel", {"reason": "日程が合わない"}),
         ("GET", "dispatch.follow_up"): (f"{d}/follow-up", None),
-        ("POST", "dispatch.follow_up"): (f"{d}/follow-up", {"answer": "実証を始めた", "overall": "4",
-                                                            "would_rehire": "yes", "comment": ""}),
+        ("POST", "dispatch.follow_up"): (f"{d}/follow-up", {"answer": "実証を始めた"}),  # no engagement to rate
     }[(method, endpoint)]
 
 

@@ -8,7 +8,7 @@ from datetime import date
 import pytest
 from sqlalchemy import select
 
-from hub.models import DispatchRequest, Engagement
+from hub.models import DispatchAssignment, DispatchRequest, Engagement
 from hub.services import dispatch
 from tests.hub.dispatch_support import IN_WINDOW, build, request_data, submitted, through
 from tests.support import post_form
@@ -119,18 +119,100 @@ def test_a_dispatch_step_needs_the_csrf_token(app, client, session, w):
     assert session.get(DispatchRequest, row.id).state == "submitted"
 
 
-def test_the_requester_answers_the_follow_up_on_its_page_next_fiscal_year(app, client, session, w, monkeypatch):
+def reported(app, session, w):
     with app.test_request_context():
         row = through(session, w, submitted(session, w), "reported")
     session.commit()
+    return row, session.scalar(select(Engagement.id).where(Engagement.dispatch_id == row.id))
+
+
+def follow_up_form(engagement_id: int, overall: str, ratings: dict[str, str], **extra) -> dict:
+    """The survey as the page posts it: every skill row of the one adviser, "" where not observed."""
+    with_rows = {"answer": "実証を始めた", "advisers-0-engagement_id": str(engagement_id),
+                 "advisers-0-overall": overall, "advisers-0-would_rehire": "yes", "advisers-0-comment": ""}
+    for i, item in enumerate(ratings):
+        with_rows[f"advisers-0-skills-{i}-skill_id"] = item
+        with_rows[f"advisers-0-skills-{i}-rating"] = ratings[item]
+    return {**with_rows, **extra}
+
+
+def rows_of(session, row, engagement_id) -> dict[str, str]:
+    engagement = session.get(Engagement, engagement_id)
+    return {item: "" for item in dispatch.follow_up_skills(row, engagement)}
+
+
+def test_the_requester_answers_the_follow_up_on_its_page_next_fiscal_year(app, client, session, w, monkeypatch):
+    row, engagement_id = reported(app, session, w)
     as_user(client, w.business_staff)
     url = f"/dispatch/{row.id}/follow-up"
     assert "翌年度の2027-04-01から回答できます" in client.get(url).get_data(as_text=True)
     monkeypatch.setattr("hub.services.dispatch.today", lambda: date(2027, 4, 10))
-    response = post_form(client, url, {"answer": "実証を始めた", "overall": "5", "would_rehire": "yes", "comment": ""})
+    page = client.get(url).get_data(as_text=True)
+    assert "助言 一郎" in page
+    assert 'name="advisers-0-skills-0-rating"' in page and "顧客・ユーザー理解" in page  # a stage item, as a row
+    ratings = rows_of(session, row, engagement_id) | {"user_understanding": "4", "business_strategy": "5"}
+    response = post_form(client, url, follow_up_form(engagement_id, "5", ratings))
     assert response.status_code == 302
     session.expire_all()
     assert session.get(DispatchRequest, row.id).state == "followed_up"
+    skills = {s.skill_id: s for s in session.get(Engagement, engagement_id).expert.skills}
+    assert (skills["user_understanding"].source, skills["user_understanding"].level) == ("verified", 2)
+    assert (skills["business_strategy"].source, skills["business_strategy"].level) == ("verified", 3)
+
+
+def test_a_poor_follow_up_rating_verifies_nothing(app, client, session, w, monkeypatch):
+    row, engagement_id = reported(app, session, w)
+    monkeypatch.setattr("hub.services.dispatch.today", lambda: date(2027, 4, 10))
+    as_user(client, w.business_staff)
+    ratings = rows_of(session, row, engagement_id) | {"user_understanding": "2", "business_strategy": "1"}
+    assert post_form(client, f"/dispatch/{row.id}/follow-up", follow_up_form(engagement_id, "2", ratings)) \
+        .status_code == 302
+    session.expire_all()
+    skills = {s.skill_id: s for s in session.get(Engagement, engagement_id).expert.skills}
+    assert "user_understanding" not in skills  # never claimed, poorly rated: kept on the evaluation only
+    assert (skills["business_strategy"].source, skills["business_strategy"].rating_mean) == ("rated", 1)
+
+
+def test_the_follow_up_keeps_what_was_typed_when_the_rating_is_missing(app, client, session, w, monkeypatch):
+    row, engagement_id = reported(app, session, w)
+    monkeypatch.setattr("hub.services.dispatch.today", lambda: date(2027, 4, 10))
+    as_user(client, w.business_staff)
+    ratings = rows_of(session, row, engagement_id) | {"user_understanding": "4"}
+    response = post_form(client, f"/dispatch/{row.id}/follow-up",
+                         follow_up_form(engagement_id, "", ratings, **{"advisers-0-comment": "丁寧な助言"}))
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200 and "総合評価を選んでください。" in html
+    assert "実証を始めた" in html and "丁寧な助言" in html
+    assert '<option selected value="4">' in html or 'value="4" selected' in html  # the skill's rating kept
+    session.expire_all()
+    assert session.get(DispatchRequest, row.id).state == "reported"
+
+
+def test_a_tampered_follow_up_rates_only_its_own_rows(app, client, session, w, monkeypatch):
+    row, engagement_id = reported(app, session, w)
+    monkeypatch.setattr("hub.services.dispatch.today", lambda: date(2027, 4, 10))
+    as_user(client, w.business_staff)
+    response = post_form(client, f"/dispatch/{row.id}/follow-up",
+                         follow_up_form(engagement_id, "5", {"machine_learning": "5"}))
+    assert response.status_code == 200 and "実証を始めた" in response.get_data(as_text=True)
+    session.expire_all()
+    assert session.get(DispatchRequest, row.id).state == "reported"
+    assert "machine_learning" not in {s.skill_id for s in session.get(Engagement, engagement_id).expert.skills}
+
+
+def test_another_organizations_staff_cannot_answer_the_follow_up(app, client, session, w, monkeypatch):
+    row, engagement_id = reported(app, session, w)
+    monkeypatch.setattr("hub.services.dispatch.today", lambda: date(2027, 4, 10))
+    ratings = rows_of(session, row, engagement_id) | {"user_understanding": "5"}
+    for outsider in (w.npo_staff, w.muni_staff, w.bureau_staff):  # another org, the recommender, the bureau
+        as_user(client, outsider)
+        assert client.get(f"/dispatch/{row.id}/follow-up").status_code in (403, 404)
+        response = post_form(client, f"/dispatch/{row.id}/follow-up", follow_up_form(engagement_id, "5", ratings),
+                             form_url="/dispatch/")
+        assert response.status_code in (403, 404)
+    session.expire_all()
+    assert session.get(DispatchRequest, row.id).state == "reported"
+    assert "user_understanding" not in {s.skill_id for s in session.get(Engagement, engagement_id).expert.skills}
 
 
 def test_the_routing_page_answers_with_rules_and_starts_a_prefilled_request(client, w):
@@ -171,3 +253,23 @@ def test_the_bureau_home_shows_its_region_only_with_overdue_reports_and_the_purp
     html = client.get("/bureau/").get_data(as_text=True)
     assert "関東の案件" in html and "報告待ちの案件" not in html
     assert theirs.id
+
+
+def test_the_expert_navigation_shows_dispatch_to_advisers_only(app, client, session, w):
+    def nav_has_dispatch(account) -> bool:
+        as_user(client, account)
+        html = client.get("/experts/dashboard").get_data(as_text=True)
+        nav = html[html.index('class="main-nav"'):html.index("</nav>")]
+        return 'href="/dispatch/"' in nav and "アドバイザー派遣" in nav
+
+    for account in (w.adviser.user, w.non_adviser.user):
+        account.locale = "ja"
+    session.commit()
+    assert nav_has_dispatch(w.adviser.user)  # holds the adviser scheme
+    assert not nav_has_dispatch(w.non_adviser.user)
+    with app.test_request_context():
+        row = through(session, w, submitted(session, w), "approved")
+    w.non_adviser.schemes = []
+    session.add(DispatchAssignment(dispatch_id=row.id, expert_id=w.non_adviser.id))  # an earlier assignment
+    session.commit()
+    assert nav_has_dispatch(w.non_adviser.user)

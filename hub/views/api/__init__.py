@@ -23,7 +23,7 @@ from hub.views.api.base import bp, error_body
 from hub.views.api.schemas import ErrorSchema
 
 # The modules that add routes to `bp` (import order = order in the document).
-from hub.views.api import needs, engagements, experts, taxonomy  # noqa: E402,F401
+from hub.views.api import needs, engagements, experts, dispatch, taxonomy  # noqa: E402,F401
 
 
 class HubApi(Api):
