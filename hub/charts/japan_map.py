@@ -100,7 +100,7 @@ def choropleth_svg(values: Mapping[str, float | None], *, names: Mapping[str, st
                    width: int = 720, no_data_text: str = "No data", empty_text: str | None = None,
                    low_text: str | None = None, high_text: str | None = None,
                    format_range: Callable[[str, str], str] = _default_range, labels: bool = True,
-                   zoom: bool = False, desc: str | None = None) -> str:
+                   zoom: bool = False, desc: str | None = None, show_title: bool = True) -> str:
     """Draw the 47 prefectures coloured by `values` (keyed "01".."47"); None or missing is hatched grey.
 
     `diverging`: a gap centred on 0 (negative, a shortage, in reds; positive, a surplus, in blues),
@@ -135,7 +135,8 @@ def choropleth_svg(values: Mapping[str, float | None], *, names: Mapping[str, st
                 if present else (empty_text or no_data_text))
     svg = Svg("map", width, title=title, desc=desc)
     pad = font * 0.75
-    y = title_block(svg, title, x=pad, y=pad * 0.5, size=font * 1.15, max_width=width - 2 * pad)
+    y = title_block(svg, title, x=pad, y=pad * 0.5, size=font * 1.15, max_width=width - 2 * pad,
+                    visible=show_title)
     zoomed = zoom and bool(focus)
     frame = (focus - {OKINAWA} or focus) if zoomed else set(order) - {OKINAWA}
     proj = _Projection(shapes, frame, left=pad, top=y + pad * 0.5, width=width - 2 * pad,

@@ -180,6 +180,11 @@ class Gazetteer:
         return {code: (self._names_en.get(code, place.name) if english else place.name)
                 for code, place in self._prefectures.items()}
 
+    @property
+    def prefecture_names_en(self) -> dict[str, str]:
+        """Return {two-digit prefecture code: English name} as the data gives them."""
+        return dict(self._names_en)
+
     def municipalities(self, prefecture_code: str | None = None) -> list[Place]:
         """Return every municipality (no prefecture rows) in code order, optionally of one prefecture.
 

@@ -55,6 +55,7 @@ def test_gazetteer_has_prefecture_names_in_both_languages():
     assert NAMES_JA["01"] == "北海道" and NAMES_EN["47"] == "Okinawa" and NAMES_EN["28"] == "Hyogo"
     assert list(NAMES_EN) == list(PREFECTURE_CODES)
     assert load_gazetteer().prefecture_names("en-GB")["20"] == "Nagano"
+    assert load_gazetteer().prefecture_names_en == NAMES_EN
 
 
 def test_map_has_47_prefectures_inside_the_view_box():
@@ -174,3 +175,36 @@ def test_map_scales_with_width_and_stays_valid(width):
     legend = root.find(".//s:g[@class='legend']", {"s": SVG[1:-1]})
     x, y = (float(v) for v in re.findall(r"-?[\d.]+", legend.get("transform")))
     assert 0 <= x < width and 0 <= y < float(root.get("viewBox").split()[3])
+
+
+def _build_script():
+    import importlib.util
+    spec = importlib.util.spec_from_file_location("build_japan_map", ROOT / "scripts" / "build_japan_map.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_build_script_simplifies_shared_borders_once_and_finds_an_inner_label_point(tmp_path):
+    """Two squares side by side sharing a wiggly border: both rings get the same simplified border."""
+    build = _build_script()
+    assert build.douglas_peucker([(0, 0), (1, 0.001), (2, 0)], 0.01) == [(0, 0), (2, 0)]
+    assert build.douglas_peucker([(0, 0), (1, 0.5), (2, 0)], 0.01) == [(0, 0), (1, 0.5), (2, 0)]
+    # points: a shared border 0-1-2-3 (x = 1, small wiggle at 1), outer corners of each square
+    points = [[[1, 0], 2], [[1.004, 0.3], 2], [[1, 0.6], 2], [[1, 1], 2],
+              [[0, 1], 1], [[0, 0], 1], [[2, 1], 1], [[2, 0], 1]]
+    left = [[2, [0, 1, 2, 3]], [0, [3, 4, 5, 0]]]
+    right = [[1, [3, 2, 1, 0]], [0, [0, 7, 6, 3]]]
+    source = tmp_path / "japan.json"
+    source.write_text(json.dumps([points, [left, right] + [[[0, [5, 0, 3, 4, 5]]]] * 45]), encoding="utf-8")
+    data = build.build(source)
+    a, b = data["prefectures"]["01"]["ring"], data["prefectures"]["02"]["ring"]
+    pairs = lambda ring: {(ring[i], ring[i + 1]) for i in range(0, len(ring), 2)}  # noqa: E731
+    shared = pairs(a) & pairs(b)
+    assert len(shared) == 2  # the wiggle is gone from both: only the border's two ends are shared
+    lx, ly, room = data["prefectures"]["01"]["label"]
+    x_range = sorted(x for x, _ in pairs(a))
+    assert x_range[0] < lx < x_range[-1] and room > 0
+    out = tmp_path / "out.json"
+    build.write(data, out)
+    assert json.loads(out.read_text(encoding="utf-8")) == data
