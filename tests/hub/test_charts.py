@@ -219,3 +219,35 @@ def test_show_title_false_keeps_the_accessible_name_only():
                 heatmap_svg(["a"], ["b"], [[1]], title="見出し", show_title=False)):
         root = parse(svg)
         assert root.find("s:title", NS).text == "見出し" and "見出し" not in texts(root)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_random_input_always_gives_valid_svg_inside_its_view_box(seed):
+    """Odd widths, long, empty and hostile labels, huge and tiny numbers: never an exception, always XML."""
+    import random
+    rnd = random.Random(seed)
+    pieces = ["長い分野の名前", "Local industry promotion", HOSTILE, "", " ", "x" * 200, "データ" * 30, "&amp;"]
+
+    def label():
+        return "".join(rnd.choice(pieces) for _ in range(rnd.randint(0, 3)))
+
+    def number():
+        return rnd.choice([0, 1, -1, 0.5, 1e9, -1e9, 123456.789, None, float("nan"), float("inf")])
+
+    width = rnd.choice([200, 390, 640, 1000])
+    n, m = rnd.randint(0, 12), rnd.randint(0, 12)
+    svgs = [bar_chart_svg([(label(), number()) for _ in range(n)], title=label(), value_label=label(), width=width),
+            stacked_bar_chart_svg([label() for _ in range(n)], [(label(), [number() for _ in range(n)])
+                                                                  for _ in range(rnd.randint(0, 4))],
+                                  title=label(), value_label=label(), width=width),
+            heatmap_svg([label() for _ in range(n)], [label() for _ in range(m)],
+                        [[number() for _ in range(m)] for _ in range(n)], title=label(), width=width)]
+    for svg in svgs:
+        root = parse(svg)
+        assert_standalone(svg, root)
+        _, _, w, h = (float(v) for v in root.get("viewBox").split())
+        assert w == width and h > 0
+        for rect in root.iter("{http://www.w3.org/2000/svg}rect"):
+            if rect.get("x") is not None:
+                assert -0.5 <= float(rect.get("x")) and float(rect.get("x")) + float(rect.get("width")) <= w + 0.5
+                assert float(rect.get("width")) >= 0
