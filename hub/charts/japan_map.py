@@ -109,10 +109,11 @@ def choropleth_svg(values: Mapping[str, float | None], *, names: Mapping[str, st
     region; with `zoom` the map then shows just that region (and its neighbours cut at the frame),
     which keeps small prefectures readable on a phone. `href(code)` may link a prefecture. `names`
     are the prefectures' names in the viewer's language; `labels` prints each number on its
-    prefecture. With no number at all the map is all hatched and its legend says `empty_text`.
+    prefecture. With no number at all the map is all hatched and a box over the Sea of Japan says
+    `empty_text` (or `no_data_text`).
     """
     shapes = load_shapes()
-    font = max(13.0, round(width / 36))
+    font = max(13.0, round(width / 32))  # as the bar charts: about 11 px when shown on a phone
     data = {_code(k): finite(v) for k, v in values.items()}
     data = {k: v for k, v in data.items() if k in shapes}
     focus = {_code(c) for c in highlight} & set(shapes)
@@ -175,17 +176,26 @@ def choropleth_svg(values: Mapping[str, float | None], *, names: Mapping[str, st
         outline = "".join(f'<path d="{proj.path(c, shapes[c]["ring"])}"/>' for c in drawn if c in focus)
         area.add(f'<g fill="none" stroke="{OUTLINE}" stroke-width="1.4" stroke-linejoin="round"'
                  f' aria-hidden="true" class="highlight-outline">{outline}</g>')
-    if labels and present:
+    if labels:
         marks = Fragment()
+        halo = {"stroke": "#ffffff", "stroke_width": 2.5, "stroke_linejoin": "round", "paint_order": "stroke"}
         for code in drawn:
-            if (v := data.get(code)) is None or code not in shown:
+            v = data.get(code)
+            if code not in shown or (v is None and not zoomed):
                 continue
             lx, ly, room = shapes[code]["label"]
             x, y_ = proj.point(code, lx, ly)
             k = proj.scale * (INSET_ZOOM if code == OKINAWA and proj.inset is not None else 1)
-            size = min(max(room * k * 1.1, font * 0.6), font)
-            marks.text(x, y_ + size * 0.35, format_value(v), size=size, anchor="middle", fill=TEXT_COLOR,
-                       stroke="#ffffff", stroke_width=2.5, stroke_linejoin="round", paint_order="stroke")
+            size = min(max(room * k * 1.1, font * 0.55), font)
+            # Zoomed in, a prefecture has room for its name above its number.
+            name_size = font * 0.75
+            named = zoomed and text_width(name(code), name_size) <= 2.6 * room * k
+            if named:
+                marks.text(x, y_ - name_size * 0.25 if v is not None else y_ + name_size * 0.35, name(code),
+                           size=name_size, anchor="middle", fill=TEXT_COLOR, class_="pref-name", **halo)
+            if v is not None:
+                marks.text(x, y_ + (size * 1.05 if named else size * 0.35), format_value(v), size=size,
+                           anchor="middle", fill=TEXT_COLOR, weight="bold" if named else None, **halo)
         area.add(f'<g class="value-labels" aria-hidden="true">{marks.markup()}</g>')
     if zoomed:  # neighbours are cut at the frame
         clip = f"{svg.id}-frame"
@@ -200,7 +210,6 @@ def choropleth_svg(values: Mapping[str, float | None], *, names: Mapping[str, st
                                          format_value=format_value, format_range=format_range,
                                          no_data=hatch if len(present) < len(shown) else None,
                                          no_data_text=no_data_text, low_text=low_text, high_text=high_text,
-                                         empty_text=empty_text if not present else None,
                                          max_width=min(width * 0.34, width - 2 * pad))
     # Bottom right is the Pacific: the legend goes there unless it would cover land, else below the map.
     lx, ly = width - pad - legend_w, bottom - legend_h
@@ -209,13 +218,24 @@ def choropleth_svg(values: Mapping[str, float | None], *, names: Mapping[str, st
         lx, ly = pad, bottom + pad
         bottom = ly + legend_h
     svg.add(f'<g class="legend" transform="translate({num(lx)} {num(ly)})">{legend.markup()}</g>')
+    if not present:  # say it in words, in the empty sea at the top left (below Okinawa's box)
+        size = font * 1.0
+        box_w = width * 0.46
+        lines = wrap_text(empty_text or no_data_text, box_w - 2 * size, size, 3)
+        box_h = len(lines) * size * 1.35 + size
+        top = (proj.inset[1] + proj.inset[3] if proj.inset else proj.top) + font
+        notice = Fragment(shape("rect", x=pad, y=top, width=box_w, height=box_h, rx=4, fill="#ffffff",
+                                stroke=MUTED_COLOR, stroke_width=1))
+        for k, line in enumerate(lines):
+            notice.text(pad + size, top + size * 0.5 + (k + 1) * size * 1.35 - size * 0.3, line, size=size)
+        svg.add(f'<g class="chart-empty">{notice.markup()}</g>')
     return svg.render(bottom + pad)
 
 
 def _legend(classes: scales.Classes | None, *, font: float, legend_title: str,
             format_value: Callable[[float], str], format_range: Callable[[str, str], str],
             no_data: str | None, no_data_text: str, low_text: str | None, high_text: str | None,
-            empty_text: str | None, max_width: float) -> tuple[Fragment, float, float]:
+            max_width: float) -> tuple[Fragment, float, float]:
     """Return the legend (drawn at 0, 0), its width and height: title, classes high to low, no data."""
     out = Fragment()
     size = font * 0.95
@@ -228,8 +248,6 @@ def _legend(classes: scales.Classes | None, *, font: float, legend_title: str,
         out.text(0, y - size * 0.2, line, size=size, weight="bold")
     y += size * 0.3
     rows: list[tuple[str | None, str]] = []  # (swatch fill or None for a caption, text)
-    if empty_text:
-        rows.append((None, empty_text))
     if classes is not None:
         entries = list(zip(classes.colors, classes.labels(format_value, format_range)))[::-1]
         if high_text:
