@@ -17,6 +17,7 @@ __all__ = ["bar_chart_svg", "heatmap_svg", "stacked_bar_chart_svg"]
 
 FormatValue = Callable[[float], str]
 GRID_COLOR = "#767676"  # 4.5:1 on white
+LINK_COLOR = "#0b5394"  # 7.6:1 on white: a label that leads to the list behind its number
 MISSING_TEXT = "–"
 
 
@@ -30,12 +31,12 @@ def _default_range(low: str, high: str) -> str:
 
 
 def _wrapped(svg: Fragment, x: float, top: float, lines: list[str], *, size: float, height: float,
-             anchor: str = "start", fill: str | None = None) -> None:
-    """Draw `lines` centred vertically in a band of `height` starting at `top`."""
+             anchor: str = "start", linked: bool = False) -> None:
+    """Draw `lines` centred vertically in a band of `height` starting at `top`; a link's are blue, underlined."""
     line_h = size * 1.2
     first = top + (height - line_h * len(lines)) / 2 + size * 0.95
+    extra = {"fill": LINK_COLOR, "text_decoration": "underline"} if linked else {}
     for k, line in enumerate(lines):
-        extra = {"fill": fill} if fill else {}
         svg.text(x, first + k * line_h, line, size=size, anchor=anchor, **extra)
 
 
@@ -105,7 +106,8 @@ def bar_chart_svg(items: Sequence[tuple[str, float]], *, title: str, value_label
     for i, ((label, value), lines, text) in enumerate(zip(items, wrapped, texts)):
         row = Fragment(f"<title>{esc(label)}: {esc(text)}</title>")
         parts = row.parts
-        _wrapped(row, pad, y, lines, size=font, height=row_h)
+        url = safe_href(href(i)) if href else None
+        _wrapped(row, pad, y, lines, size=font, height=row_h, linked=url is not None)
         bar_y = y + (row_h - bar_h) / 2
         text_y = bar_y + bar_h / 2 + font * 0.35
         if value is None:
@@ -120,7 +122,7 @@ def bar_chart_svg(items: Sequence[tuple[str, float]], *, title: str, value_label
             else:
                 row.text(zero_x + length + gap * 0.6, text_y, text, size=font)
         group = f'<g class="bar-row" data-index="{i}">{row.markup()}</g>'
-        svg.add(_link(group, href(i) if href else None, f"{label}: {text}"))
+        svg.add(_link(group, url, f"{label}: {text}"))
         y += row_h
     svg.add(shape("line", x1=zero_x, y1=top - 2, x2=zero_x, y2=y + 2, stroke=GRID_COLOR, stroke_width=1.5))
     return svg.render(y + pad)
@@ -295,12 +297,13 @@ def heatmap_svg(rows: Sequence[str], columns: Sequence[str], values: Sequence[Se
             name = f"{row_label} – {columns[j]}: {no_data_text if v is None else text}"
             cell = Fragment(f"<title>{esc(name)}</title>", shape("rect", x=x, y=y, width=cell_w, height=cell_h,
                                                                    fill=fill, stroke="#ffffff", stroke_width=1.5))
-            if v is not None:
+            url = safe_href(href(i, j)) if href and v is not None else None
+            if v is not None:  # a linked number is underlined, as links are
                 cell.text(x + cell_w / 2, y + cell_h / 2 + cell_font * 0.35, text, size=cell_font, anchor="middle",
-                          fill=scales.text_color_on(fill))
+                          fill=scales.text_color_on(fill), text_decoration="underline" if url else None)
             cls = "cell-none" if v is None else f"cell c{classes.index(v)}"
             markup = f'<g class="{cls}" data-row="{i}" data-column="{j}">{cell.markup()}</g>'
-            svg.add(_link(markup, href(i, j) if href and v is not None else None, name))
+            svg.add(_link(markup, url, name))
         y += cell_h
 
     y += font * 0.8

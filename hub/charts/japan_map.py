@@ -63,6 +63,9 @@ class _Projection:
         self.top = top
         self.width, self.height = width, (y1 - y0) * self.scale
         self.inset: tuple[float, float, float, float] | None = None  # x, y, w, h of Okinawa's box
+        self._shapes = shapes
+        self._paths: dict[str, str] = {}
+        self._bounds: dict[str, tuple[float, float, float, float]] = {}
         ring = shapes[OKINAWA]["ring"]
         self._ok = (min(ring[0::2]), min(ring[1::2]), max(ring[0::2]), max(ring[1::2]))
 
@@ -83,15 +86,30 @@ class _Projection:
         return [(round(px), round(py)) for px, py in
                 (self.point(code, ring[i], ring[i + 1]) for i in range(0, len(ring), 2))]
 
-    def path(self, code: str, ring: list[int]) -> str:
-        """Return the ring as path data: whole canvas units, relative moves (a third of the size of absolute)."""
-        pts = self._points(code, ring)
-        steps = [f"{x - px} {y - py}" for (px, py), (x, y) in zip(pts, pts[1:]) if (x, y) != (px, py)]
-        return f"M{pts[0][0]} {pts[0][1]}l" + " ".join(steps) + "z"
+    def path(self, code: str) -> str:
+        """Return the outline as path data: whole canvas units, relative moves (a third of the size of absolute)."""
+        if code not in self._paths:
+            pts = self._points(code, self._shapes[code]["ring"])
+            steps = [f"{x - px} {y - py}" for (px, py), (x, y) in zip(pts, pts[1:]) if (x, y) != (px, py)]
+            self._paths[code] = f"M{pts[0][0]} {pts[0][1]}l" + " ".join(steps) + "z"
+        return self._paths[code]
 
-    def bounds(self, code: str, ring: list[int]) -> tuple[float, float, float, float]:
-        pts = self._points(code, ring)
-        return (min(p[0] for p in pts), min(p[1] for p in pts), max(p[0] for p in pts), max(p[1] for p in pts))
+    def bounds(self, code: str) -> tuple[float, float, float, float]:
+        if code not in self._bounds:
+            pts = self._points(code, self._shapes[code]["ring"])
+            self._bounds[code] = (min(p[0] for p in pts), min(p[1] for p in pts),
+                                  max(p[0] for p in pts), max(p[1] for p in pts))
+        return self._bounds[code]
+
+
+@functools.lru_cache(maxsize=32)
+def _projection(frame: frozenset[str], *, left: float, top: float, width: float, margin: float,
+                max_height: float | None, inset: tuple[float, float, float] | None) -> _Projection:
+    """Return the projection of one layout, paths computed once: they do not depend on the numbers."""
+    proj = _Projection(load_shapes(), frame, left=left, top=top, width=width, margin=margin, max_height=max_height)
+    if inset is not None:
+        proj.place_inset(inset[0], top + inset[1], inset[2])
+    return proj
 
 
 def choropleth_svg(values: Mapping[str, float | None], *, names: Mapping[str, str], title: str, legend_title: str,
@@ -140,10 +158,10 @@ def choropleth_svg(values: Mapping[str, float | None], *, names: Mapping[str, st
                     visible=show_title)
     zoomed = zoom and bool(focus)
     frame = (focus - {OKINAWA} or focus) if zoomed else set(order) - {OKINAWA}
-    proj = _Projection(shapes, frame, left=pad, top=y + pad * 0.5, width=width - 2 * pad,
-                       margin=0.08 if zoomed else 0.0, max_height=width * 1.2 if zoomed else None)
-    if OKINAWA not in frame and (not zoomed or OKINAWA in focus):
-        proj.place_inset(pad, proj.top + font * 1.5, font * 0.5)
+    inset = OKINAWA not in frame and (not zoomed or OKINAWA in focus)
+    proj = _projection(frozenset(frame), left=pad, top=y + pad * 0.5, width=width - 2 * pad,
+                       margin=0.08 if zoomed else 0.0, max_height=width * 1.2 if zoomed else None,
+                       inset=(pad, font * 1.5, font * 0.5) if inset else None)
     hatch = svg.hatch("nodata")
 
     if proj.inset is not None:  # Okinawa's box, named above it (the island alone is hard to recognise)
@@ -167,13 +185,13 @@ def choropleth_svg(values: Mapping[str, float | None], *, names: Mapping[str, st
         else:
             fill, cls = classes.color(v), f"pref c{classes.index(v)}"
         label = f"{name(code)}: {value_text(code)}"
-        look = attr(d=proj.path(code, shapes[code]["ring"]), fill=fill, stroke=BORDER, stroke_width="0.6",
+        look = attr(d=proj.path(code), fill=fill, stroke=BORDER, stroke_width="0.6",
                     stroke_linejoin="round", class_=cls, data_code=code)
         path = f"<path{look}><title>{esc(label)}</title></path>"
         url = safe_href(href(code)) if href else None
         area.add(f'<a href="{esc(url)}" aria-label="{esc(label)}">{path}</a>' if url else path)
     if focus:
-        outline = "".join(f'<path d="{proj.path(c, shapes[c]["ring"])}"/>' for c in drawn if c in focus)
+        outline = "".join(f'<path d="{proj.path(c)}"/>' for c in drawn if c in focus)
         area.add(f'<g fill="none" stroke="{OUTLINE}" stroke-width="1.4" stroke-linejoin="round"'
                  f' aria-hidden="true" class="highlight-outline">{outline}</g>')
     if labels:
@@ -213,7 +231,7 @@ def choropleth_svg(values: Mapping[str, float | None], *, names: Mapping[str, st
                                          max_width=min(width * 0.34, width - 2 * pad))
     # Bottom right is the Pacific: the legend goes there unless it would cover land, else below the map.
     lx, ly = width - pad - legend_w, bottom - legend_h
-    boxes = [proj.bounds(c, shapes[c]["ring"]) for c in drawn if c in shown and not (c == OKINAWA and proj.inset)]
+    boxes = [proj.bounds(c) for c in drawn if c in shown and not (c == OKINAWA and proj.inset)]
     if any(bx1 > lx and by1 > ly and bx0 < lx + legend_w and by0 < ly + legend_h for bx0, by0, bx1, by1 in boxes):
         lx, ly = pad, bottom + pad
         bottom = ly + legend_h

@@ -115,6 +115,8 @@ def test_bar_chart_links_rows_and_drops_unsafe_links():
     links = root.findall(".//s:a", NS)
     assert [a.get("href") for a in links] == ["/needs?skill=a&stage=b"]
     assert links[0].find("s:g/s:title", NS).text.startswith("データ利活用")
+    underlined = [t for t in root.iter("{http://www.w3.org/2000/svg}text") if t.get("text-decoration") == "underline"]
+    assert len(underlined) == 2 and all(t.get("fill") == "#0b5394" for t in underlined)  # the linked label, 2 lines
 
 
 def test_bar_chart_escapes_hostile_labels():
