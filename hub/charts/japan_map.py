@@ -118,7 +118,8 @@ def choropleth_svg(values: Mapping[str, float | None], *, names: Mapping[str, st
                    width: int = 720, no_data_text: str = "No data", empty_text: str | None = None,
                    low_text: str | None = None, high_text: str | None = None,
                    format_range: Callable[[str, str], str] = _default_range, labels: bool = True,
-                   zoom: bool = False, desc: str | None = None, show_title: bool = True) -> str:
+                   zoom: bool = False, format_label: Callable[[float], str] | None = None,
+                   desc: str | None = None, show_title: bool = True) -> str:
     """Draw the 47 prefectures coloured by `values` (keyed "01".."47"); None or missing is hatched grey.
 
     `diverging`: a gap centred on 0 (negative, a shortage, in reds; positive, a surplus, in blues),
@@ -127,7 +128,9 @@ def choropleth_svg(values: Mapping[str, float | None], *, names: Mapping[str, st
     region; with `zoom` the map then shows just that region (and its neighbours cut at the frame),
     which keeps small prefectures readable on a phone. `href(code)` may link a prefecture. `names`
     are the prefectures' names in the viewer's language; `labels` prints each number on its
-    prefecture. With no number at all the map is all hatched and a box over the Sea of Japan says
+    prefecture (`format_label`, e.g. without the unit, when it should be shorter than `format_value`;
+    a number that would run into another is left out, it stays in the prefecture's `<title>`).
+    With no number at all the map is all hatched and a box over the Sea of Japan says
     `empty_text` (or `no_data_text`).
     """
     shapes = load_shapes()
@@ -195,26 +198,8 @@ def choropleth_svg(values: Mapping[str, float | None], *, names: Mapping[str, st
         area.add(f'<g fill="none" stroke="{OUTLINE}" stroke-width="1.4" stroke-linejoin="round"'
                  f' aria-hidden="true" class="highlight-outline">{outline}</g>')
     if labels:
-        marks = Fragment()
-        halo = {"stroke": "#ffffff", "stroke_width": 2.5, "stroke_linejoin": "round", "paint_order": "stroke"}
-        for code in drawn:
-            v = data.get(code)
-            if code not in shown or (v is None and not zoomed):
-                continue
-            lx, ly, room = shapes[code]["label"]
-            x, y_ = proj.point(code, lx, ly)
-            k = proj.scale * (INSET_ZOOM if code == OKINAWA and proj.inset is not None else 1)
-            size = min(max(room * k * 1.1, font * 0.55), font)
-            # Zoomed in, a prefecture has room for its name above its number.
-            name_size = font * 0.75
-            named = zoomed and text_width(name(code), name_size) <= 2.6 * room * k
-            if named:
-                marks.text(x, y_ - name_size * 0.25 if v is not None else y_ + name_size * 0.35, name(code),
-                           size=name_size, anchor="middle", fill=TEXT_COLOR, class_="pref-name", **halo)
-            if v is not None:
-                marks.text(x, y_ + (size * 1.05 if named else size * 0.35), format_value(v), size=size,
-                           anchor="middle", fill=TEXT_COLOR, weight="bold" if named else None, **halo)
-        area.add(f'<g class="value-labels" aria-hidden="true">{marks.markup()}</g>')
+        area.add(_labels(proj, [c for c in drawn if c in shown], data, shapes, name=name,
+                         format_label=format_label or format_value, font=font, zoomed=zoomed))
     if zoomed:  # neighbours are cut at the frame
         clip = f"{svg.id}-frame"
         svg.defs.append(f'<clipPath id="{clip}">'
@@ -224,15 +209,18 @@ def choropleth_svg(values: Mapping[str, float | None], *, names: Mapping[str, st
         svg.add(area.markup())
 
     bottom = proj.top + proj.height
-    legend, legend_w, legend_h = _legend(classes, font=font, legend_title=legend_title,
-                                         format_value=format_value, format_range=format_range,
-                                         no_data=hatch if len(present) < len(shown) else None,
-                                         no_data_text=no_data_text, low_text=low_text, high_text=high_text,
-                                         max_width=min(width * 0.34, width - 2 * pad))
-    # Bottom right is the Pacific: the legend goes there unless it would cover land, else below the map.
+    def build_legend(max_width: float) -> tuple[Fragment, float, float]:
+        return _legend(classes, font=font, legend_title=legend_title, format_value=format_value,
+                       format_range=format_range, no_data=hatch if len(present) < len(shown) else None,
+                       no_data_text=no_data_text, low_text=low_text, high_text=high_text, max_width=max_width)
+
+    # Bottom right is the Pacific: the legend goes there if it fits unshortened and covers no land,
+    # else below the map, as wide as the map.
+    legend, legend_w, legend_h = build_legend(width - 2 * pad)
     lx, ly = width - pad - legend_w, bottom - legend_h
     boxes = [proj.bounds(c) for c in drawn if c in shown and not (c == OKINAWA and proj.inset)]
-    if any(bx1 > lx and by1 > ly and bx0 < lx + legend_w and by0 < ly + legend_h for bx0, by0, bx1, by1 in boxes):
+    if legend_w > width * 0.36 or any(bx1 > lx and by1 > ly and bx0 < lx + legend_w and by0 < ly + legend_h
+                                      for bx0, by0, bx1, by1 in boxes):
         lx, ly = pad, bottom + pad
         bottom = ly + legend_h
     svg.add(f'<g class="legend" transform="translate({num(lx)} {num(ly)})">{legend.markup()}</g>')
@@ -248,6 +236,70 @@ def choropleth_svg(values: Mapping[str, float | None], *, names: Mapping[str, st
             notice.text(pad + size, top + size * 0.5 + (k + 1) * size * 1.35 - size * 0.3, line, size=size)
         svg.add(f'<g class="chart-empty">{notice.markup()}</g>')
     return svg.render(bottom + pad)
+
+
+def _labels(proj: _Projection, codes: list[str], data: Mapping[str, float | None],
+            shapes: Mapping[str, Mapping[str, list[int]]], *, name: Callable[[str], str],
+            format_label: Callable[[float], str], font: float, zoomed: bool) -> str:
+    """Print the numbers (and, zoomed in, the names) at each prefecture's label point, never overlapping.
+
+    A label whose box would overlap one already placed is moved within its prefecture's room, tried
+    smaller, then left out: in Kanto or Kansai a long number ("1,234時間") would otherwise cover its
+    neighbours' numbers.
+    """
+    halo = {"stroke": "#ffffff", "stroke_width": 2.5, "stroke_linejoin": "round", "paint_order": "stroke"}
+    placed: list[tuple[float, float, float, float]] = []
+    marks = Fragment()
+
+    def free(box: tuple[float, float, float, float]) -> bool:
+        x0, y0, x1, y1 = box
+        return all(x1 <= a or x0 >= c or y1 <= b or y0 >= d for a, b, c, d in placed)
+
+    def room_of(code: str) -> float:
+        k = proj.scale * (INSET_ZOOM if code == OKINAWA and proj.inset is not None else 1)
+        return shapes[code]["label"][2] * k
+
+    for code in sorted(codes, key=room_of):  # the smallest first: they have the fewest places to go
+        v = data.get(code)
+        if v is None and not zoomed:
+            continue
+        lx, ly, _ = shapes[code]["label"]
+        x, y = proj.point(code, lx, ly)
+        room = room_of(code)
+        text = None if v is None else format_label(v)
+        name_size = font * 0.75
+        named = zoomed and text_width(name(code), name_size) <= 2.6 * room
+        box = None
+        for size in dict.fromkeys((min(max(room * 1.1, font * 0.55), font), font * 0.55)):
+            widths = [text_width(text, size)] if text is not None else []
+            height = size * 1.1 * len(widths)
+            if named:
+                widths.append(text_width(name(code), name_size))
+                height += name_size * 1.1
+            half_w = max(widths) / 2 + 1
+            # In place, else moved within the prefecture's room (at least half a label) in eight directions.
+            reach = max(room, height / 2)
+            moves = [(0.0, 0.0)] + [(reach * f * cx, reach * f * cy) for f in (0.5, 1.0)
+                                    for cx, cy in ((0, -1), (0, 1), (-1, 0), (1, 0), (-.7, -.7), (.7, -.7),
+                                                   (-.7, .7), (.7, .7))]
+            for dx, dy in moves:
+                top = y + dy - (height / 2 if named else size * 0.55)
+                candidate = (x + dx - half_w, top, x + dx + half_w, top + height)
+                if free(candidate):
+                    box, x, y = candidate, x + dx, y + dy
+                    break
+            if box is not None:
+                break
+        if box is None:
+            continue  # no room: the number stays in the prefecture's <title> and in the table
+        placed.append(box)
+        if named:
+            marks.text(x, y - name_size * 0.25 if text is not None else y + name_size * 0.35, name(code),
+                       size=name_size, anchor="middle", fill=TEXT_COLOR, class_="pref-name", **halo)
+        if text is not None:
+            marks.text(x, y + (size * 1.05 if named else size * 0.35), text, size=size, anchor="middle",
+                       fill=TEXT_COLOR, weight="bold" if named else None, data_code=code, **halo)
+    return f'<g class="value-labels" aria-hidden="true">{marks.markup()}</g>'
 
 
 def _legend(classes: scales.Classes | None, *, font: float, legend_title: str,
