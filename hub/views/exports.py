@@ -35,16 +35,16 @@ YEN = "#,##0"
 
 EXPERT_COLUMNS = [
     Column("name", _l("Name"), width=16),
-    Column("talent_type", _l("Talent type"), width=12),
-    Column("prefecture", _l("Prefecture"), width=10),
-    Column("municipality", _l("Municipality"), width=14),
+    Column("talent_type", _l("Talent type (X/D)"), width=12),
+    Column("prefecture", _l("Home (prefecture)"), width=10),
+    Column("municipality", _l("Home municipality"), width=14),
     Column("work_styles", _l("Work styles"), width=22),
     Column("travel_prefectures", _l("Prefectures they travel to"), width=20),
     Column("travel_km", _l("Travel reach (km)"), width=10),
-    Column("hours", _l("Hours per month"), width=10),
+    Column("hours", _l("Hours offered per month"), width=10),
     Column("remaining", _l("Hours left this month"), width=10),
-    Column("available_from", _l("Available from"), width=12, number_format="yyyy-mm-dd"),
-    Column("available_until", _l("Available until"), width=12, number_format="yyyy-mm-dd"),
+    Column("available_from", _l("Available from (date)"), width=12, number_format="yyyy-mm-dd"),
+    Column("available_until", _l("Available until (date)"), width=12, number_format="yyyy-mm-dd"),
     Column("fee_unit", _l("Fee unit"), width=10),
     Column("fee_amount", _l("Fee (yen)"), width=10, number_format=YEN),
     Column("fee_negotiable", _l("Fee negotiable"), width=8),
@@ -61,26 +61,26 @@ EXPERT_COLUMNS = [
 
 NEED_COLUMNS = [
     Column("id", _l("No."), width=6),
-    Column("title", _l("Title"), width=30),
+    Column("title", _l("Title of the need"), width=30),
     Column("organization", _l("Organization"), width=16),
     Column("prefecture", _l("Prefecture"), width=10),
     Column("place", _l("Place of work"), width=16),
     Column("stages", _l("Stages of DX"), width=24),
     Column("fields", _l("Fields"), width=20),
-    Column("talent_type", _l("Talent type"), width=12),
+    Column("talent_type", _l("Talent type (X/D)"), width=12),
     Column("required", _l("Required skills (level)"), width=36),
     Column("nice_to_have", _l("Nice-to-have skills (level)"), width=30),
-    Column("hours", _l("Hours per month"), width=10),
+    Column("hours", _l("Hours asked per month"), width=10),
     Column("start", _l("Start"), width=12, number_format="yyyy-mm-dd"),
     Column("end", _l("End"), width=12, number_format="yyyy-mm-dd"),
-    Column("work_style", _l("Work style"), width=16),
+    Column("work_style", _l("Work style of the need"), width=16),
     Column("engagement_form", _l("Engagement form"), width=12),
-    Column("budget_unit", _l("Budget unit"), width=10),
-    Column("budget_max", _l("Budget, at most (yen)"), width=12, number_format=YEN),
+    Column("budget_unit", _l("Fee unit"), width=10),
+    Column("budget_max", _l("Fee, at most (yen)"), width=12, number_format=YEN),
     Column("status", _l("Status"), width=8),
     Column("published", _l("Published"), width=12, number_format="yyyy-mm-dd"),
     Column("candidates", _l("Candidates"), width=8),
-    Column("contacted", _l("Contact requests"), width=8),
+    Column("contacted", _l("Contact requests made"), width=8),
     Column("engaged", _l("Engagements"), width=8),
     Column("url", _l("Page URL"), width=30),
 ]
@@ -148,7 +148,7 @@ def expert_table(rows: list[ExpertRow], period: tuple[date, date], note: str) ->
             "url": profile_url(r.id),
             "email": r.email, "phone": r.phone,
         })
-    return Table("experts", _("Experts"), EXPERT_COLUMNS, out, note=note)
+    return Table("experts", _("List of experts"), EXPERT_COLUMNS, out, note=note)
 
 
 def _expert_note(period: tuple[date, date], total: int, form: SearchForm) -> str:
@@ -236,7 +236,7 @@ def need_table(rows: list[NeedRow], note: str) -> Table:
             "candidates": row.candidates, "contacted": row.contacted, "engaged": row.engaged,
             "url": need_url(need.id),
         })
-    return Table("needs", _("Needs"), NEED_COLUMNS, out, note=note)
+    return Table("needs", _("List of needs"), NEED_COLUMNS, out, note=note)
 
 
 SCOPE_NOTES = {
