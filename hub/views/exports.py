@@ -10,6 +10,7 @@ language. Rows come from hub/services/exports.py, which asks hub/permissions.py 
 """
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from urllib.parse import urlsplit
 
@@ -35,12 +36,12 @@ YEN = "#,##0"
 
 EXPERT_COLUMNS = [
     Column("name", _l("Name"), width=16),
-    Column("talent_type", _l("Talent type (X/D)"), width=12),
-    Column("prefecture", _l("Home (prefecture)"), width=10),
+    Column("talent_type", _l("Talent type (X/D)"), width=14),
+    Column("prefecture", _l("Home (prefecture)"), width=12),
     Column("municipality", _l("Home municipality"), width=14),
     Column("work_styles", _l("Work styles"), width=22),
     Column("travel_prefectures", _l("Prefectures they travel to"), width=20),
-    Column("travel_km", _l("Travel reach (km)"), width=10),
+    Column("travel_km", _l("Travel reach (km)"), width=12),
     Column("hours", _l("Hours offered per month"), width=10),
     Column("remaining", _l("Hours left this month"), width=10),
     Column("available_from", _l("Available from (date)"), width=12, number_format="yyyy-mm-dd"),
@@ -51,8 +52,8 @@ EXPERT_COLUMNS = [
     Column("fields", _l("Fields"), width=24),
     Column("roles", _l("Roles (DSS)"), width=24),
     Column("skills", _l("Main skills (level)"), width=40),
-    Column("completed", _l("Engagements completed"), width=10),
-    Column("rating", _l("Mean rating"), width=8, number_format="0.0"),
+    Column("completed", _l("Engagements completed"), width=12),
+    Column("rating", _l("Mean rating"), width=10, number_format="0.0"),
     Column("schemes", _l("Schemes"), width=20),
     Column("url", _l("Profile URL"), width=34),
     Column("email", _l("Email"), width=26),
@@ -61,13 +62,13 @@ EXPERT_COLUMNS = [
 
 NEED_COLUMNS = [
     Column("id", _l("No."), width=6),
-    Column("title", _l("Title of the need"), width=30),
+    Column("title", _l("Title of the need"), width=40),
     Column("organization", _l("Organization"), width=16),
     Column("prefecture", _l("Prefecture"), width=10),
     Column("place", _l("Place of work"), width=16),
-    Column("stages", _l("Stages of DX"), width=24),
+    Column("stages", _l("Stages of DX"), width=28),
     Column("fields", _l("Fields"), width=20),
-    Column("talent_type", _l("Talent type (X/D)"), width=12),
+    Column("talent_type", _l("Talent type (X/D)"), width=14),
     Column("required", _l("Required skills (level)"), width=36),
     Column("nice_to_have", _l("Nice-to-have skills (level)"), width=30),
     Column("hours", _l("Hours asked per month"), width=10),
@@ -84,6 +85,15 @@ NEED_COLUMNS = [
     Column("engaged", _l("Engagements"), width=8),
     Column("url", _l("Page URL"), width=30),
 ]
+
+
+def _columns(columns: list[Column]) -> list[Column]:
+    """The columns with widths that fit their header in the viewer's language: Excel wraps an English header at
+    its spaces, so its longest word must fit; a Japanese header wraps anywhere, so the set width holds."""
+    if locale() == "ja":
+        return columns
+    return [replace(c, width=max(c.width or 0, max(len(word) for word in str(c.label).split()) + 2))
+            for c in columns]
 
 
 def _joiner() -> str:
@@ -148,7 +158,7 @@ def expert_table(rows: list[ExpertRow], period: tuple[date, date], note: str) ->
             "url": profile_url(r.id),
             "email": r.email, "phone": r.phone,
         })
-    return Table("experts", _("List of experts"), EXPERT_COLUMNS, out, note=note)
+    return Table("experts", _("List of experts"), _columns(EXPERT_COLUMNS), out, note=note)
 
 
 def _expert_note(period: tuple[date, date], total: int, form: SearchForm) -> str:
@@ -156,7 +166,7 @@ def _expert_note(period: tuple[date, date], total: int, form: SearchForm) -> str
     for name in ("q", "prefecture", "min_hours", "talent_type", "work_style", "scheme"):
         field = form[name]
         if field.data not in (None, ""):
-            shown.append(f"{field.label.text}: {_label_of(field)}")
+            shown.append(_("%(label)s: %(value)s", label=field.label.text, value=_label_of(field)))
     for skill, level in form.skill_filters().items():
         shown.append(f"{taxonomy().items[skill].name(locale())} ≥ {level}")
     conditions = _joiner().join(shown) if shown else _("none")
@@ -236,7 +246,7 @@ def need_table(rows: list[NeedRow], note: str) -> Table:
             "candidates": row.candidates, "contacted": row.contacted, "engaged": row.engaged,
             "url": need_url(need.id),
         })
-    return Table("needs", _("List of needs"), NEED_COLUMNS, out, note=note)
+    return Table("needs", _("List of needs"), _columns(NEED_COLUMNS), out, note=note)
 
 
 SCOPE_NOTES = {
