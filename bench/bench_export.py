@@ -104,7 +104,7 @@ def main() -> None:
         rows_ms = (time.perf_counter() - started) * 1000
         session.rollback()
         started = time.perf_counter()
-        table = expert_table(result.rows, result.period, "")
+        table = expert_table(result.rows, "")
         table_ms = (time.perf_counter() - started) * 1000
         started = time.perf_counter()
         data = to_xlsx([table])

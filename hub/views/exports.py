@@ -12,18 +12,18 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import date
-from urllib.parse import urlsplit
 
-from flask import Blueprint, current_app, render_template, request, url_for
+from flask import Blueprint, render_template, request, url_for
 from flask_babel import format_decimal, gettext as _, lazy_gettext as _l
 from flask_login import current_user
 
-from hub import limits, permissions
+from hub import permissions
 from hub.auth import allowed_if
 from hub.db import get_session
 from hub.forms import locale, taxonomy
 from hub.forms.search import SearchForm
 from hub.gazetteer import load_gazetteer
+from hub.mail import public_url_adapter
 from hub.services import exports
 from hub.services.exports import NEED_SCOPES, ExpertRow, NeedRow, TooManyRows
 from hub.tabular import Column, Table
@@ -101,10 +101,8 @@ def _joiner() -> str:
 
 
 def _url_builder(endpoint: str, key: str):
-    """Absolute links under PUBLIC_URL (never the request's Host header), one URL adapter for every row."""
-    public = urlsplit(current_app.config["PUBLIC_URL"])
-    adapter = current_app.url_map.bind(public.netloc, script_name=public.path.rstrip("/") or "/",
-                                       url_scheme=public.scheme or "https")
+    """Absolute links under PUBLIC_URL, as in mail: one URL adapter for every row."""
+    adapter = public_url_adapter()
     return lambda value: adapter.build(endpoint, {key: value}, force_external=True)
 
 
@@ -118,7 +116,7 @@ def _refused(title, message, back: str, status: int):
 
 # -- experts ------------------------------------------------------------------------------------------------------
 
-def expert_table(rows: list[ExpertRow], period: tuple[date, date], note: str) -> Table:
+def expert_table(rows: list[ExpertRow], note: str) -> Table:
     tax, lang, join = taxonomy(), locale(), _joiner()
     gazetteer = load_gazetteer()
     prefectures = {p.prefecture_code: p.name for p in gazetteer.prefectures()}
@@ -192,8 +190,8 @@ def experts_xlsx():
     back = url_for("search.experts", **args)
     form = SearchForm(formdata=request.args)
     if not form.validate():
-        problems = _joiner().join(f"{form[name].label.text}: {' '.join(map(str, errors))}"
-                                  for name, errors in form.errors.items())
+        problems = _joiner().join(_("%(label)s: %(value)s", label=form[name].label.text,
+                                    value=" ".join(map(str, errors))) for name, errors in form.errors.items())
         return _refused(_("These search conditions cannot be exported"), problems, back, 400)
     session = get_session()
     filters = {k: v for k, v in args.items() if v}
@@ -205,7 +203,7 @@ def experts_xlsx():
                           "(prefecture, skills, remaining hours, type or work style) and export again.",
                           count=format_decimal(exc.count), limit=format_decimal(exc.limit)), back, 422)
     session.commit()  # the audit event
-    table = expert_table(result.rows, result.period, _expert_note(result.period, len(result.rows), form))
+    table = expert_table(result.rows, _expert_note(result.period, len(result.rows), form))
     return xlsx_response([table], _file_name(_("experts-list")))
 
 

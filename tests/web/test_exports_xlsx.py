@@ -364,3 +364,13 @@ def test_prefecture_staff_export_as_any_approved_staff(client, session, world):
     _h, rows = _sheet(_export(other, account, "/needs/export.xlsx?scope=open"))
     assert "オンデマンド交通の導入支援" in [r["件名"] for r in rows]
     assert all(r["候補の件数"] is None for r in rows)
+
+
+def test_links_come_from_public_url_and_odd_requests_are_refused_not_500(client, world):
+    client.application.config["PUBLIC_URL"] = "https://hub.example.jp/sub"
+    _h, rows = _sheet(_export(client, world["users"]["staff"], "/search/experts/export.xlsx?q=%E5%B1%B1%E7%94%B0"))
+    assert rows[0]["プロフィールのURL"] == f"https://hub.example.jp/sub/experts/{world['yamada'].id}"
+    forged = client.post("/search/experts/export.xlsx", headers={"Host": "evil.example.com"})
+    assert forged.status_code == 400
+    big = client.post("/search/experts/export.xlsx", data={"csrf_token": "x", "pad": "x" * (20 * 1024 * 1024)})
+    assert big.status_code == 413
