@@ -74,6 +74,8 @@ API_TOP = Range(1, 1000)                   # `top` of GET /api/v1/needs/<ref>/ma
 API_PER_PAGE = Range(1, 100)               # `per_page` of the API's lists
 API_PAGE = Range(1, 100_000)               # `page` of the API's lists
 API_TOKENS_PER_USER = 20                   # live (not revoked) tokens one user may hold
+EXPORT_ROWS = 10_000                       # rows of one Excel export (experts or needs): more is refused with a
+#                                            request to narrow the filters (the file is built in the request)
 
 # -- dates ------------------------------------------------------------------------------------------------------
 

@@ -20,10 +20,14 @@ log = logging.getLogger(__name__)
 
 def external_url(endpoint: str, **values) -> str:
     """Return the absolute URL of `endpoint` under PUBLIC_URL (e.g. https://hub.example.jp/sub/...)."""
+    return public_url_adapter().build(endpoint, values, force_external=True)
+
+
+def public_url_adapter():
+    """The URL adapter of PUBLIC_URL (never the request's Host header); bind once to build many links."""
     public = urlsplit(current_app.config["PUBLIC_URL"])
-    adapter = current_app.url_map.bind(public.netloc, script_name=public.path.rstrip("/") or "/",
-                                       url_scheme=public.scheme or "https")
-    return adapter.build(endpoint, values, force_external=True)
+    return current_app.url_map.bind(public.netloc, script_name=public.path.rstrip("/") or "/",
+                                    url_scheme=public.scheme or "https")
 
 
 def send_mail_or_log(to: str, subject: str, body: str) -> bool:

@@ -9,6 +9,7 @@ The roles are the vocabulary of hub.models.people.ROLES; the groups of roles are
 """
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy import exists, or_, select, true
@@ -19,6 +20,7 @@ from hub.models.people import ROLES
 
 EXPERT, ORG_STAFF, BUREAU_STAFF, ADMIN = ROLES  # a new role fails here first: decide its rules below
 STAFF_ROLES = (ORG_STAFF, BUREAU_STAFF)  # staff of an organization; they act only once approved
+_ID_CHUNK = 5000  # ids per IN list in the batch questions: under SQLite's and PostgreSQL's parameter limits
 
 
 class PermissionDenied(Exception):
@@ -162,6 +164,12 @@ def visible_needs(user: Any):
     return or_(not_draft, Need.organization_id == own) if own is not None else not_draft
 
 
+def can_export_needs(user: Any) -> bool:
+    """A list of needs as Excel: approved staff and admins (experts read needs, they do not export lists); the
+    rows are those of visible_needs, and shortlist counts only where can_see_candidates allows them."""
+    return can_use_staff_pages(user)
+
+
 def can_manage_need(user: Any, need: Need) -> bool:
     """Approved org_staff of the need's organization: edit, publish, close, shortlist, contact, start,
     complete, evaluate, weights."""
@@ -218,6 +226,32 @@ def can_see_contact(session: Session, user: Any, expert: ExpertProfile) -> bool:
     if not is_approved_staff(user) or user.organization_id is None:
         return False
     return _has_shortlisted(session, user.organization_id, expert, state="accepted")
+
+
+def contact_visible_ids(session: Session, user: Any, expert_ids: Iterable[int]) -> set[int]:
+    """The ids among `expert_ids` whose contact the user may see: can_see_contact for a whole list at once
+    (the Excel export), in one query per 5,000 ids. tests/web/test_exports_xlsx.py checks that both agree."""
+    ids = sorted(set(expert_ids))
+    if not ids or not is_signed_in(user):
+        return set()
+    if is_admin(user):
+        return set(ids)
+    own = {i for i, in session.execute(select(ExpertProfile.id).where(
+        ExpertProfile.user_id == user.id, ExpertProfile.id.in_(ids)))}
+    if not is_approved_staff(user) or user.organization_id is None:
+        return own
+    for start in range(0, len(ids), _ID_CHUNK):
+        chunk = ids[start:start + _ID_CHUNK]
+        own.update(session.scalars(select(ShortlistEntry.expert_id).distinct().where(
+            ShortlistEntry.expert_id.in_(chunk), ShortlistEntry.need_id == Need.id,
+            Need.organization_id == user.organization_id, ShortlistEntry.state == "accepted")))
+    return own
+
+
+def can_export_experts(user: Any) -> bool:
+    """The expert list as Excel: whoever may search experts (approved staff, admins); each row carries contact
+    details only where contact_visible_ids allows them."""
+    return can_use_staff_pages(user)
 
 
 def can_respond_to_contact(user: Any, entry: ShortlistEntry) -> bool:
@@ -351,6 +385,7 @@ TEMPLATE_GLOBALS = (
     can_handle_dispatch, can_see_dispatch, can_cancel_dispatch, can_report_dispatch, can_answer_follow_up,
     can_see_jobs, can_start_job,
     can_manage_users, can_read_audit, can_change_activation, can_approve,
+    can_export_experts, can_export_needs,
 )
 
 

@@ -11,6 +11,7 @@ from wtforms.fields.choices import SelectChoice
 from hub import limits
 from hub.forms import choices, locale, max_length, options, strip, taxonomy, within
 from hub.forms.experts import prefecture_choices
+from hub.services.search import Criteria
 
 SKILL_ROWS = 3
 
@@ -56,6 +57,13 @@ class SearchForm(FlaskForm):
         for i in range(1, SKILL_ROWS + 1):
             self[f"skill_{i}"].choices = grouped
             self[f"level_{i}"].choices = levels
+
+    def criteria(self) -> Criteria:
+        """The search service's criteria from the validated form (the page, the API and the Excel export)."""
+        return Criteria(words=(self.q.data or "").split(), skills=self.skill_filters(),
+                        prefecture=self.prefecture.data or None, min_hours=self.min_hours.data,
+                        talent_type=self.talent_type.data or None, work_style=self.work_style.data or None,
+                        scheme=self.scheme.data or None, sort=self.sort.data or "updated")
 
     def skill_filters(self) -> dict[str, int]:
         wanted: dict[str, int] = {}

@@ -38,13 +38,8 @@ def _like(text: str) -> str:
     return f"%{escaped}%"
 
 
-def search_experts(session: Session, criteria: Criteria, page: int, today: date | None = None) -> Page:
-    """Return one page of matching experts; remaining hours for the page in one grouped query.
-
-    Every word must appear in the name, the bio or the title/role/contribution of an engagement
-    (ILIKE, so it behaves alike on SQLite and PostgreSQL). Remaining hours are for today onwards.
-    """
-    today = today or date.today()
+def _matching(criteria: Criteria, today: date):
+    """SELECT the ids of the experts matching the criteria, and the order the criteria ask for."""
     conditions = [ExpertProfile.listed.is_(True), ExpertProfile.status == "active"]
     for word in criteria.words:
         pattern = _like(word)
@@ -74,13 +69,23 @@ def search_experts(session: Session, criteria: Criteria, page: int, today: date 
         and_(*conditions))
     if criteria.min_hours:
         base = base.where(remaining_expr >= criteria.min_hours)
-
-    total = session.scalar(select(func.count()).select_from(base.subquery()))
-    pages = max(1, math.ceil(total / PER_PAGE))
-    page = min(max(1, page), pages)
     order = {"hours": (remaining_expr.desc(), ExpertProfile.id),
              "name": (ExpertProfile.name, ExpertProfile.id)}.get(
         criteria.sort, (ExpertProfile.updated_at.desc(), ExpertProfile.id))
+    return base, order
+
+
+def search_experts(session: Session, criteria: Criteria, page: int, today: date | None = None) -> Page:
+    """Return one page of matching experts; remaining hours for the page in one grouped query.
+
+    Every word must appear in the name, the bio or the title/role/contribution of an engagement
+    (ILIKE, so it behaves alike on SQLite and PostgreSQL). Remaining hours are for today onwards.
+    """
+    today = today or date.today()
+    base, order = _matching(criteria, today)
+    total = session.scalar(select(func.count()).select_from(base.subquery()))
+    pages = max(1, math.ceil(total / PER_PAGE))
+    page = min(max(1, page), pages)
     ids = list(session.scalars(base.order_by(*order).limit(PER_PAGE).offset((page - 1) * PER_PAGE)))
     by_id = {e.id: e for e in session.scalars(
         select(ExpertProfile).where(ExpertProfile.id.in_(ids)).options(
@@ -89,3 +94,15 @@ def search_experts(session: Session, criteria: Criteria, page: int, today: date 
             selectinload(ExpertProfile.schemes)))} if ids else {}
     remaining = remaining_hours_by_expert(session, ids, today) if ids else {}
     return Page([by_id[i] for i in ids], remaining, total, page, pages)
+
+
+def count_experts(session: Session, criteria: Criteria, today: date | None = None) -> int:
+    """How many experts match, as the search page counts them."""
+    base, _order = _matching(criteria, today or date.today())
+    return session.scalar(select(func.count()).select_from(base.subquery()))
+
+
+def all_expert_ids(session: Session, criteria: Criteria, today: date | None = None) -> list[int]:
+    """The ids of every matching expert in the search page's order (the Excel export; callers cap the count)."""
+    base, order = _matching(criteria, today or date.today())
+    return list(session.scalars(base.order_by(*order)))

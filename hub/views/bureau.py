@@ -9,15 +9,15 @@ from collections import defaultdict
 
 from flask import Blueprint, current_app, render_template, request
 from flask_login import current_user
-from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from hub import permissions
 from hub.auth import allowed_if
 from hub.db import get_session
 from hub.gazetteer import load_gazetteer
-from hub.models import Need, Organization
+from hub.models import Need
 from hub.services import accounts, dispatch as verbs
+from hub.services.exports import need_list_query
 from hub.views import needs as need_views
 
 bp = Blueprint("bureau", __name__, url_prefix="/bureau")
@@ -44,11 +44,9 @@ def home():
     due_follow_ups = [row for row in verbs.visible_requests(session, current_user, states=("reported",),
                                                             bureau_id=bureau_id)
                       if verbs.follow_up_due(row) and verbs.follow_up_due(row) <= verbs.today()]
-    needs_query = (select(Need).join(Organization, Need.organization_id == Organization.id)
-                   .where(Need.status == "open").options(selectinload(Need.organization))
-                   .order_by(Need.published_at.desc().nulls_last(), Need.id.desc()).limit(NEEDS_SHOWN))
-    if bureau_id is not None:
-        needs_query = needs_query.where(Organization.bureau_id == bureau_id)
+    # The region's open needs, newest first: the list the Excel export (scope=region) holds in full.
+    needs_query = need_list_query(current_user, "region", bureau_id).options(
+        selectinload(Need.organization)).limit(NEEDS_SHOWN)
     engine = current_app.extensions["hub.matcher"]
     open_needs = [(need, engine.rank(session, need, top_k=CANDIDATES_SHOWN))
                   for need in session.scalars(needs_query) if permissions.can_see_candidates(current_user, need)]

@@ -23,11 +23,12 @@ from hub.forms.needs import (BLANK_SKILL_ROWS, CLOSE_REASON_LABELS, AddToShortli
                              CompleteEngagementForm, ContactForm, FilterForm, NeedForm, ShortlistForm,
                              SimpleActionForm, StartEngagementForm, WeightsForm)
 from hub.gazetteer import load_gazetteer
-from hub.models import Engagement, ExpertProfile, Need, NeedShare, Organization, ShortlistEntry
+from hub.models import Engagement, ExpertProfile, Need, Organization, ShortlistEntry
 from hub.services import engagements, needs as need_verbs, shortlist as shortlist_verbs
 from hub.services.availability import remaining_hours_by_expert
 from hub.services.candidates import card_facts
 from hub.services.matching import expert_load_options
+from hub.services.exports import need_list_query
 from hub.services.errors import NotEnoughHours, Refused, conflicts_as
 from hub.services.needs import NeedData
 from hub.views.shared_needs import shared_context
@@ -37,6 +38,7 @@ from hub.views.teams import team_context
 bp = Blueprint("needs", __name__, url_prefix="/needs")
 
 PAGE_SIZE = 10
+OTHERS_SHOWN = 50  # the needs page's open needs of other organizations, newest first (the export holds all)
 PRIOR_REQUIRED = 0.8  # stage prior weight from which a suggested item is a must-have rather than nice-to-have
 
 SIGNAL_LABELS = {
@@ -117,20 +119,15 @@ def managed_need(need_id: int) -> Need:
 @bp.route("/")
 @login_required
 def index():
-    """Needs of the user's organization (any status), then open needs everywhere."""
+    """Needs of the user's organization (any status), then open needs everywhere (the lists of
+    hub.services.exports.need_list_query, which the Excel export reads too)."""
     session = get_session()
-    own = []
-    own_organization_id = permissions.visible_own_organization_id(current_user)  # drafts: approved staff only
-    if own_organization_id is not None:
-        shared_with_us = select(NeedShare.need_id).where(NeedShare.organization_id == own_organization_id)
-        own = list(session.scalars(select(Need).where((Need.organization_id == own_organization_id)
-                                                      | Need.id.in_(shared_with_us))
-                                   .order_by(Need.created_at.desc(), Need.id.desc())))
-    query = select(Need).options(selectinload(Need.organization)).where(Need.status == "open")
-    if own_organization_id is not None:
-        query = query.where(Need.organization_id != own_organization_id, Need.id.not_in(shared_with_us))
-    others = list(session.scalars(query.order_by(Need.published_at.desc().nulls_last(), Need.id.desc()).limit(50)))
-    return render_template("needs/index.html", own=own, others=others,
+    own_query = need_list_query(current_user, "own")
+    own = list(session.scalars(own_query)) if own_query is not None else []
+    query = need_list_query(current_user, "open")
+    others = list(session.scalars(query.options(selectinload(Need.organization)).limit(OTHERS_SHOWN))) \
+        if query is not None else []
+    return render_template("needs/index.html", own=own, others=others, others_shown=OTHERS_SHOWN,
                            can_create=permissions.can_post_need(current_user))
 
 

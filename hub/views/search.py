@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import Blueprint, current_app, render_template, request
 from flask_login import current_user
 
-from hub import permissions
+from hub import limits, permissions
 from hub.auth import allowed_if
 from hub.db import get_session
 from hub.forms import locale
@@ -21,11 +21,7 @@ def experts():
     form = SearchForm(formdata=request.args)
     result = None
     if request.args and form.validate():
-        criteria = Criteria(words=(form.q.data or "").split(), skills=form.skill_filters(),
-                            prefecture=form.prefecture.data or None, min_hours=form.min_hours.data,
-                            talent_type=form.talent_type.data or None, work_style=form.work_style.data or None,
-                            scheme=form.scheme.data or None, sort=form.sort.data or "updated")
-        result = search_experts(get_session(), criteria, request.args.get("page", 1, type=int))
+        result = search_experts(get_session(), form.criteria(), request.args.get("page", 1, type=int))
     elif not request.args:
         result = search_experts(get_session(), Criteria(words=[], skills={}), 1)
     gazetteer = load_gazetteer()
@@ -39,4 +35,5 @@ def experts():
     add_forms = add_forms_for(current_user, [e.id for e in result.experts], request.full_path) if result else {}
     return render_template("search/experts.html", form=form, result=result, prefectures=prefectures,
                            gazetteer=gazetteer, stale=stale, args=args, add_forms=add_forms,
+                           export_limit=limits.EXPORT_ROWS,
                            taxonomy=current_app.extensions["hub.taxonomy"], lang=locale())

@@ -196,6 +196,14 @@ GET  api-docs.openapi_json                  200    200    200     200   200    2
 
 POST tokens.create                          login  200    200     200   200    200     200     200    200       200
 POST tokens.revoke                          login  302    404     404   404    404     404     404    404       302
+
+# Excel out (issue 9, xlsx): the staff's expert search and need lists as .xlsx; POST because each export is
+# audited. Experts export nothing; the own list needs an organization (admins have none), the region list is the
+# bureau home's (bureau staff: their region; admins: any).
+POST exports.experts_xlsx                   login  403    403     200   403    200     200     200    200       200
+POST exports.needs_xlsx [own]               login  403    403     200   403    200     200     200    200       403
+POST exports.needs_xlsx [open]              login  403    403     200   403    200     200     200    200       200
+POST exports.needs_xlsx [region]            login  403    403     403   403    403     403     200    200       200
 """
 
 
@@ -548,6 +556,9 @@ def request_for(row: tuple[str, str, str], w: World, role: str = "owner") -> tup
         ("POST", "dispatch.report"): (f"{d}/report", {"report": "課題を整理した。"}),
         ("POST", "dispatch.cancel"): (f"{d}/cancel", {"reason": "日程が合わない"}),
         ("GET", "dispatch.follow_up"): (f"{d}/follow-up", None),
+        # Excel out (issue 9, xlsx)
+        ("POST", "exports.experts_xlsx"): ("/search/experts/export.xlsx?skill_1=backend_dev&level_1=2&sort=name", {}),
+        ("POST", "exports.needs_xlsx"): (f"/needs/export.xlsx?scope={variant}", {}),
         ("POST", "dispatch.follow_up"): (f"{d}/follow-up", {"answer": "実証を始めた"}),  # no engagement to rate
     }[(method, endpoint)]
 
