@@ -89,6 +89,7 @@ def _period(today: date) -> tuple[PeriodForm, Period | None]:
     if end < start:  # only one date given, on the wrong side of the default's other end
         form.end.errors = [_("The end of the period comes before its start.")]
         return form, None
+    form.start.data, form.end.data = start, end  # the form shows the period the numbers are for
     return form, Period(start, end)
 
 

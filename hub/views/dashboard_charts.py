@@ -65,7 +65,7 @@ def draw(board: Dashboard, locale: str, link) -> dict[str, Markup]:
     field_columns = tables["stage_field"].columns[1:]
     charts["stage_field"] = bars.heatmap_svg(
         [row["stage"] for row in stage_rows], [str(c.label) for c in field_columns],
-        [[row[c.key] or None for c in field_columns] for row in stage_rows],
+        [[row[c.key] for c in field_columns] for row in stage_rows],
         title=_("Open needs by stage and field"), format_value=count,
         href=lambda i, j: link.needs(stage=stage_rows[i]["stage_id"], field=field_columns[j].key)
         if stage_rows[i][field_columns[j].key] else None,
@@ -73,7 +73,7 @@ def draw(board: Dashboard, locale: str, link) -> dict[str, Markup]:
     skills = tables["skills"].rows[:SKILLS_CHARTED]
     charts["skills"] = bars.bar_chart_svg(
         [(row["skill"], row["shortage"]) for row in skills], title=_("Shortage by skill: needs minus experts"),
-        value_label=_("Needs"), format_value=count, href=lambda i: link.needs(skill=skills[i]["skill_id"]),
+        value_label=_("Shortage"), format_value=count, href=lambda i: link.needs(skill=skills[i]["skill_id"]),
         empty_text=_("No open need asks for a skill in this period."))
     timed = [row for row in tables["flow"].rows if row["key"].startswith(("contact", "engagement"))]
     charts["flow"] = bars.bar_chart_svg(
