@@ -58,22 +58,27 @@ def _label_column(labels: Sequence[str], *, width: float, font: float, share: fl
 def bar_chart_svg(items: Sequence[tuple[str, float]], *, title: str, value_label: str,
                   format_value: FormatValue = default_format,
                   href: Callable[[int], str | None] | None = None, width: int = 640,
-                  empty_text: str = "No data", desc: str | None = None) -> str:
+                  empty_text: str = "No data", desc: str | None = None,
+                  show_title: bool = True) -> str:
     """Draw one horizontal bar per (label, value); negative values go left of the zero line in vermillion.
 
     `href(i)` may link item i (e.g. to the list of needs behind a number). `desc` overrides the
-    accessible description, which otherwise lists every label with its number.
+    accessible description, which otherwise lists every label with its number. Every chart takes
+    `empty_text` (the translated "no data" message) and `show_title` (False when the page already
+    shows the title as a heading: it then stays the accessible name only).
     """
     font = _font_size(width)
     items = [(str(label), finite(value)) for label, value in items]
     if not items:
-        return empty_chart("bar", title=title, empty_text=empty_text, width=width, font_size=font)
+        return empty_chart("bar", title=title, empty_text=empty_text, width=width, font_size=font,
+                           show_title=show_title)
     texts = [MISSING_TEXT if v is None else format_value(v) for _, v in items]
     summary = desc if desc is not None else f"{value_label}: " + "; ".join(
         f"{label} {text}" for (label, _), text in zip(items, texts))
     svg = Svg("bar", width, title=title, desc=summary)
     pad = font * 0.75
-    y = title_block(svg, title, x=pad, y=pad * 0.5, size=font * 1.15, max_width=width - 2 * pad)
+    y = title_block(svg, title, x=pad, y=pad * 0.5, size=font * 1.15, max_width=width - 2 * pad,
+                    visible=show_title)
 
     label_w, wrapped = _label_column([label for label, _ in items], width=width - 2 * pad, font=font)
     lines_per_row = max(len(lines) for lines in wrapped)
@@ -143,7 +148,8 @@ def _legend(svg: Svg, entries: Sequence[tuple[str, str]], *, x0: float, y: float
 
 def stacked_bar_chart_svg(categories: Sequence[str], series: Sequence[tuple[str, Sequence[float]]], *,
                           title: str, value_label: str, format_value: FormatValue = default_format,
-                          width: int = 640, empty_text: str = "No data", desc: str | None = None) -> str:
+                          width: int = 640, empty_text: str = "No data", desc: str | None = None,
+                          show_title: bool = True) -> str:
     """Draw one horizontal bar per category made of one segment per series, with a legend and totals.
 
     `series` is [(name, values)], values in category order; missing or negative values count as 0
@@ -153,7 +159,8 @@ def stacked_bar_chart_svg(categories: Sequence[str], series: Sequence[tuple[str,
     categories = [str(c) for c in categories]
     series = [(str(name), [finite(v) for v in values]) for name, values in series]
     if not categories or not series:
-        return empty_chart("stacked", title=title, empty_text=empty_text, width=width, font_size=font)
+        return empty_chart("stacked", title=title, empty_text=empty_text, width=width, font_size=font,
+                           show_title=show_title)
 
     def value(s: int, c: int) -> float:
         values = series[s][1]
@@ -167,7 +174,8 @@ def stacked_bar_chart_svg(categories: Sequence[str], series: Sequence[tuple[str,
         for c, cat in enumerate(categories))
     svg = Svg("stacked", width, title=title, desc=summary)
     pad = font * 0.75
-    y = title_block(svg, title, x=pad, y=pad * 0.5, size=font * 1.15, max_width=width - 2 * pad)
+    y = title_block(svg, title, x=pad, y=pad * 0.5, size=font * 1.15, max_width=width - 2 * pad,
+                    visible=show_title)
     y = _legend(svg, [(colors[s], name) for s, (name, _) in enumerate(series)], x0=pad, y=y,
                 max_x=width - pad, font=font)
 
@@ -216,7 +224,8 @@ def heatmap_svg(rows: Sequence[str], columns: Sequence[str], values: Sequence[Se
                 title: str, format_value: FormatValue = default_format,
                 href: Callable[[int, int], str | None] | None = None, width: int = 640,
                 empty_text: str = "No data", desc: str | None = None, legend_title: str | None = None,
-                format_range: Callable[[str, str], str] = _default_range, no_data_text: str = "No data") -> str:
+                format_range: Callable[[str, str], str] = _default_range, no_data_text: str = "No data",
+                show_title: bool = True) -> str:
     """Draw a grid of numbered cells coloured by value (YlGnBu classes); None is an empty, hatched cell.
 
     `values[i][j]` belongs to rows[i] × columns[j]; `href(i, j)` may link a cell. Column headers lie
@@ -229,14 +238,16 @@ def heatmap_svg(rows: Sequence[str], columns: Sequence[str], values: Sequence[Se
              for j in range(len(columns))] for i in range(len(rows))]
     present = [v for row in grid for v in row if v is not None]
     if not rows or not columns or not present:
-        return empty_chart("heatmap", title=title, empty_text=empty_text, width=width, font_size=font)
+        return empty_chart("heatmap", title=title, empty_text=empty_text, width=width, font_size=font,
+                           show_title=show_title)
     classes = scales.sequential_classes(present)
     texts = [[MISSING_TEXT if v is None else format_value(v) for v in row] for row in grid]
     summary = desc if desc is not None else "; ".join(
         f"{rows[i]} – {columns[j]}: {texts[i][j]}" for i in range(len(rows)) for j in range(len(columns)))
     svg = Svg("heatmap", width, title=title, desc=summary)
     pad = font * 0.75
-    y = title_block(svg, title, x=pad, y=pad * 0.5, size=font * 1.15, max_width=width - 2 * pad)
+    y = title_block(svg, title, x=pad, y=pad * 0.5, size=font * 1.15, max_width=width - 2 * pad,
+                    visible=show_title)
 
     label_w, wrapped = _label_column(rows, width=width - 2 * pad, font=font, share=0.3)
     gx0 = pad + label_w + font * 0.6

@@ -205,19 +205,26 @@ def num(value: float) -> str:
 
 
 def title_block(svg: Svg, title: str, *, x: float, y: float, size: float, max_width: float,
-                max_lines: int = 2) -> float:
-    """Draw the chart's visible title, wrapped; return the y below it."""
+                max_lines: int = 2, visible: bool = True) -> float:
+    """Draw the chart's visible title, wrapped; return the y below it.
+
+    With `visible=False` (the page shows the title as a heading) it stays only the accessible name.
+    """
+    if not visible:
+        return y
     for line in wrap_text(title, max_width, size, max_lines):
         y += size * 1.25
         svg.text(x, y - size * 0.25, line, size=size, weight="bold")
     return y + size * 0.4
 
 
-def empty_chart(kind: str, *, title: str, empty_text: str, width: float, font_size: float) -> str:
+def empty_chart(kind: str, *, title: str, empty_text: str, width: float, font_size: float,
+                show_title: bool = True) -> str:
     """Return a small chart that says there is nothing to draw, instead of an empty frame."""
     svg = Svg(kind, width, title=title, desc=empty_text)
     pad = font_size
-    y = title_block(svg, title, x=pad, y=pad * 0.5, size=font_size * 1.15, max_width=width - 2 * pad)
+    y = title_block(svg, title, x=pad, y=pad * 0.5, size=font_size * 1.15, max_width=width - 2 * pad,
+                    visible=show_title)
     box_h = font_size * 5
     svg.add(shape("rect", x=float(pad), y=float(y), width=float(width - 2 * pad), height=float(box_h), rx=6,
                   fill=svg.hatch("empty", background="#f7f7f7", line="#e0e0e0"), stroke="#c8c8c8"))

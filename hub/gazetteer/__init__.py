@@ -7,6 +7,8 @@ A pure library (no Flask, no SQLAlchemy) over two shipped files in `data/`:
   separate entries there: a name such as 札幌市中央区 resolves to its city (札幌市).
   A prefecture row's `name` is the prefecture's own name; its coordinates are its capital's office.
 - `bureaus.csv`: the 11 総合通信局 and the prefectures each one serves.
+- `prefectures_en.csv`: the English name of each prefecture (Hokkaido, Aomori, ..., Okinawa; no
+  "Prefecture" suffix, macrons left out as in official English pages), for English labels and maps.
 
 Codes are strings of six digits: the first two are the prefecture (JIS X 0401), the next three
 the municipality (JIS X 0402; 000 for the prefecture itself) and the sixth a check digit.
@@ -19,7 +21,7 @@ import csv
 import functools
 import re
 import unicodedata
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -119,7 +121,9 @@ def _kana_key(text: str) -> str:
 class Gazetteer:
     """Look places up by code or name, find their bureau, and measure distances between them."""
 
-    def __init__(self, places: Iterable[Place], bureaus: Iterable[Bureau]) -> None:
+    def __init__(self, places: Iterable[Place], bureaus: Iterable[Bureau],
+                 prefecture_names_en: Mapping[str, str] | None = None) -> None:
+        self._names_en = dict(prefecture_names_en or {})
         self._places: dict[str, Place] = {}
         for place in sorted(places, key=lambda p: p.lg_code):
             if place.lg_code in self._places:
@@ -166,6 +170,20 @@ class Gazetteer:
     def prefectures(self) -> list[Place]:
         """Return the 47 prefecture rows in code order."""
         return list(self._prefectures.values())
+
+    def prefecture_names(self, locale: str = "ja") -> dict[str, str]:
+        """Return {two-digit prefecture code: name} in code order, in Japanese or, for "en", English.
+
+        An English name the data lacks falls back to the Japanese one, so a map is never unlabelled.
+        """
+        english = str(locale).lower().startswith("en")
+        return {code: (self._names_en.get(code, place.name) if english else place.name)
+                for code, place in self._prefectures.items()}
+
+    @property
+    def prefecture_names_en(self) -> dict[str, str]:
+        """Return {two-digit prefecture code: English name} as the data gives them."""
+        return dict(self._names_en)
 
     def municipalities(self, prefecture_code: str | None = None) -> list[Place]:
         """Return every municipality (no prefecture rows) in code order, optionally of one prefecture.
@@ -290,7 +308,14 @@ def read_bureaus(path: Path) -> list[Bureau]:
                 for row in csv.DictReader(f)]
 
 
+def read_prefecture_names_en(path: Path) -> dict[str, str]:
+    """Read a prefectures_en.csv file: {prefecture code: English name}."""
+    with path.open(encoding="utf-8", newline="") as f:
+        return {row["prefecture_code"]: row["name_en"] for row in csv.DictReader(f)}
+
+
 @functools.cache
 def load_gazetteer() -> Gazetteer:
     """Return the gazetteer of the shipped data, read once per process."""
-    return Gazetteer(read_places(DATA_DIR / "lg_codes.csv"), read_bureaus(DATA_DIR / "bureaus.csv"))
+    return Gazetteer(read_places(DATA_DIR / "lg_codes.csv"), read_bureaus(DATA_DIR / "bureaus.csv"),
+                     read_prefecture_names_en(DATA_DIR / "prefectures_en.csv"))

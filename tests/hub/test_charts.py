@@ -210,3 +210,12 @@ def test_heatmap_empty_and_all_none():
     for rows, columns, values in (([], [], []), (["a"], ["b"], [[None]])):
         root = parse(heatmap_svg(rows, columns, values, title="t", empty_text="データがありません"))
         assert "データがありません" in texts(root)
+
+
+def test_show_title_false_keeps_the_accessible_name_only():
+    for svg in (bar_chart_svg(ITEMS, title="見出し", value_label="v", show_title=False),
+                bar_chart_svg([], title="見出し", value_label="v", show_title=False),
+                stacked_bar_chart_svg(["a"], [("s", [1])], title="見出し", value_label="v", show_title=False),
+                heatmap_svg(["a"], ["b"], [[1]], title="見出し", show_title=False)):
+        root = parse(svg)
+        assert root.find("s:title", NS).text == "見出し" and "見出し" not in texts(root)
