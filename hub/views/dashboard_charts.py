@@ -5,15 +5,9 @@ from __future__ import annotations
 from flask_babel import gettext as _
 from markupsafe import Markup
 
-from hub.charts import bars
-
-try:  # TEMPORARY until the map branch lands: hub.charts.japan_map
-    from hub.charts import japan_map
-except ImportError:  # pragma: no cover
-    japan_map = None
+from hub.charts import bars, japan_map
 from hub.gazetteer import load_gazetteer
 from hub.services.dashboard import Dashboard
-from hub.services.dashboard.scope import prefecture_name
 from skill_taxonomy import DISPATCH_STATES
 
 SKILLS_CHARTED = 15  # the largest shortages; the table lists them all
@@ -35,15 +29,13 @@ def days(value: float) -> str:
 
 def gap_map(board: Dashboard, locale: str, link) -> str:
     """The gap (supply - demand hours) by prefecture, diverging around zero; the scope's region highlighted."""
-    names = {p.prefecture_code: prefecture_name(p.prefecture_code, locale) for p in load_gazetteer().prefectures()}
+    names = load_gazetteer().prefecture_names(locale)
     highlight = () if board.scope.is_nation else board.scope.prefecture_codes
-    if japan_map is None:  # TEMPORARY
-        return bars.bar_chart_svg([(names[c], v) for c, v in board.gaps().items()], title="map pending",
-                                  value_label="h")
     return japan_map.choropleth_svg(
         board.gaps(), names=names, title=_("Gap by prefecture: supply minus demand (hours)"),
         legend_title=_("Gap (hours)"), format_value=hours, diverging=True, highlight=highlight,
-        href=link.prefecture, empty_text=_("No numbers for this period."))
+        href=link.prefecture, empty_text=_("No numbers for this period."), no_data_text=_("Outside the area"),
+        low_text=_("Shortage"), high_text=_("Surplus"), zoom=not board.scope.is_nation)
 
 
 def draw(board: Dashboard, locale: str, link) -> dict[str, Markup]:

@@ -75,15 +75,7 @@ def resolve(kind: str, key: str = "") -> Scope | None:
 
 def prefecture_name(code: str, locale: object = "ja", gazetteer: Gazetteer | None = None) -> str:
     """A prefecture's name in the viewer's language (the gazetteer's English name where it has one)."""
-    gazetteer = gazetteer or load_gazetteer()
-    place = next((p for p in gazetteer.prefectures() if p.prefecture_code == code), None)
-    if place is None:
-        return code
-    if str(locale).startswith("en"):
-        english = getattr(place, "name_en", None) or getattr(gazetteer, "prefecture_names_en", {}).get(code)
-        if english:
-            return english
-    return place.name
+    return (gazetteer or load_gazetteer()).prefecture_names(str(locale)).get(code, code)
 
 
 def municipality_name(lg_code: str, locale: object = "ja", gazetteer: Gazetteer | None = None) -> str:
