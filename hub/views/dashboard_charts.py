@@ -43,11 +43,12 @@ def draw(board: Dashboard, locale: str, link) -> dict[str, Markup]:
     charts: dict[str, str] = {"map": gap_map(board, locale, link)}
     tables = board.tables
     supply = tables["supply"].rows
-    charts["supply"] = bars.bar_chart_svg(
-        [(row["place"], row["gap"]) for row in supply], title=_("Gap (supply - demand, hours)"),
-        value_label=_("Hours"), format_value=hours,
-        href=(lambda i: link.prefecture(supply[i]["code"])) if board.scope.kind != "prefecture" else None,
-        empty_text=_("No municipality has experts or demand in this period."))
+    if not board.scope.is_nation:  # the nation's 47 prefectures: the map and the table say it
+        charts["supply"] = bars.bar_chart_svg(
+            [(row["place"], row["gap"]) for row in supply], title=_("Gap (supply - demand, hours)"),
+            value_label=_("Hours"), format_value=hours,
+            href=(lambda i: link.prefecture(supply[i]["code"])) if board.scope.kind != "prefecture" else None,
+            empty_text=_("No municipality has experts or demand in this period."))
     if "pool" in tables:
         pool = [row for row in tables["pool"].rows if row["kind"] != "total"]
         charts["pool"] = bars.bar_chart_svg(

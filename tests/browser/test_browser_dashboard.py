@@ -23,7 +23,7 @@ def _check_page(page: Page, name: str) -> None:
     for heading in ("Supply against demand", "Unmet demand", "Whom to recruit: skills in short supply",
                     "From posting to engagement", "Adviser dispatch"):
         expect(page.get_by_role("heading", name=t(heading))).to_be_visible()
-    assert page.locator("figure.chart svg").count() >= 6
+    assert page.locator("figure.chart svg").count() >= 5
     expect(page.locator("#table-supply")).to_be_visible()
     # No horizontal scroll of the page itself, at either width.
     assert page.evaluate("() => document.documentElement.scrollWidth <= window.innerWidth + 1")
