@@ -59,6 +59,7 @@ def test_the_bureau_follows_a_prefecture_and_a_number(new_page):
     assert "from=2026-04-01" in page.url
     cell = page.locator("#table-stage_field a").first
     if cell.count():
+        page.get_by_text(t("The numbers as a table")).click()
         cell.click()
         expect(page.get_by_role("heading", name=t("Needs behind the number"))).to_be_visible()
         expect(page.locator("table.stack-table tbody tr").first).to_be_visible()
