@@ -195,7 +195,8 @@ def in_pool(supply, scope: Scope):
     if scope.is_nation:
         return true()
     codes = list(scope.prefecture_codes)
-    return or_(supply.c.prefecture_code.in_(codes), travels_to(supply, codes), supply.c.remote.is_(True))
+    # Cheapest test first: most experts work remotely, and the travel prefectures need a lookup.
+    return or_(supply.c.remote.is_(True), supply.c.prefecture_code.in_(codes), travels_to(supply, codes))
 
 
 def need_prefecture():

@@ -50,16 +50,20 @@ def skill_shortage(session: Session, scope: Scope, period: Period, today: date, 
              .where(open_needs_condition(scope, period), NeedSkill.must.is_(True))
              .group_by(NeedSkill.skill_id).subquery())
     supply = supply_subquery(today)
+    # Count the pool's holders once per (item, level), then add up the levels each item asks: one pass over
+    # the skill rows (joining the items asked to every skill row took 0.4 s at 10,000 experts on SQLite).
+    pool = select(supply.c.id).where(supply.c.remaining > 0, in_pool(supply, scope))
+    levels = (select(ExpertSkill.skill_id, ExpertSkill.level, func.count().label("n"))
+              .where(ExpertSkill.expert_id.in_(pool), ExpertSkill.source != "inferred")
+              .group_by(ExpertSkill.skill_id, ExpertSkill.level).subquery())
     holders = dict(session.execute(
-        select(asked.c.skill_id, func.count(func.distinct(supply.c.id)))
-        .join(ExpertSkill, and_(ExpertSkill.skill_id == asked.c.skill_id, ExpertSkill.level >= asked.c.level,
-                                ExpertSkill.source != "inferred"))
-        .join(supply, supply.c.id == ExpertSkill.expert_id)
-        .where(supply.c.remaining > 0, in_pool(supply, scope)).group_by(asked.c.skill_id)).all())
+        select(asked.c.skill_id, func.sum(levels.c.n))
+        .join(levels, and_(levels.c.skill_id == asked.c.skill_id, levels.c.level >= asked.c.level))
+        .group_by(asked.c.skill_id)).all())
     rows = []
     for skill_id, needs, level in session.execute(select(asked.c.skill_id, asked.c.needs, asked.c.level)):
         item = taxonomy.items.get(skill_id)
-        experts = int(holders.get(skill_id, 0))
+        experts = int(holders.get(skill_id) or 0)
         rows.append({"skill": item.name(locale) if item else skill_id, "skill_id": skill_id, "needs": int(needs),
                      "level": int(level), "experts": experts, "shortage": int(needs) - experts})
     rows.sort(key=lambda r: (-r["shortage"], -r["needs"], r["skill_id"]))
