@@ -11,11 +11,11 @@ URLs (the same ?from=&to= on each):
 from __future__ import annotations
 
 from datetime import date
+from typing import NoReturn
 
 from flask import Blueprint, Response, abort, current_app, redirect, render_template, request, url_for
 from flask_babel import get_locale, gettext as _
 from flask_login import current_user
-from markupsafe import Markup
 
 from hub import permissions
 from hub.auth import allowed_if
@@ -27,6 +27,7 @@ from hub.services import dispatch as dispatch_verbs
 from hub.services.dashboard import Period, Scope
 from hub.services.dashboard.scope import prefecture_name
 from hub.services.dashboard.unmet import NeedFilter, needs_behind
+from hub.views import dashboard_charts
 from hub.views import needs as need_views
 from hub.views.downloads import csv_response, xlsx_response
 
@@ -103,7 +104,7 @@ def _build(scope: Scope, only: str | None = None):
     return form, board
 
 
-def _bad_period(form: PeriodForm) -> Response:
+def _bad_period(form: PeriodForm) -> NoReturn:
     messages = "; ".join(str(e) for errors in form.errors.values() for e in errors)
     abort(400, description=_("The period is not valid: %(errors)s", errors=messages))
 
@@ -133,11 +134,11 @@ def show(kind: str, key: str):
     form, board = _build(scope)
     today = dispatch_verbs.today()
     context = {"scope": scope, "scope_name": scope.name(_locale()), "form": form, "board": board,
-               "quick": dashboards.quick_periods(today), "scope_url": lambda endpoint, **v: scope_url(endpoint, scope, **v),
+               "quick": dashboards.quick_periods(today),
+               "scope_url": lambda endpoint, **values: scope_url(endpoint, scope, **values),
                "related": _related(scope)}
     if board is None:
         return render_template("dashboard/show.html", **context), 400
-    from hub.views import dashboard_charts
     context["link"] = _linker(scope, board.period)
     context["charts"] = dashboard_charts.draw(board, _locale(), link=context["link"])
     return render_template("dashboard/show.html", **context)
@@ -196,7 +197,6 @@ def map_svg(kind: str, key: str):
     form, board = _build(scope, only="summary")
     if board is None:
         _bad_period(form)
-    from hub.views import dashboard_charts
     svg = dashboard_charts.gap_map(board, _locale(), link=_linker(scope, board.period))
     response = Response(svg, mimetype="image/svg+xml")
     response.headers["Cache-Control"] = "private, no-store"

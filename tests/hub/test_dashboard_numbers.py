@@ -51,7 +51,8 @@ def test_supply_by_prefecture_of_a_bureau(session, taxonomy, built):
 
 
 def test_summary_and_remote_experts(session, taxonomy, built):
-    summary = {row["key"]: row["value"] for row in board(session, taxonomy, "bureau", "shinetsu").tables["summary"].rows}
+    table = board(session, taxonomy, "bureau", "shinetsu").tables["summary"]
+    summary = {row["key"]: row["value"] for row in table.rows}
     # Remote with hours left anywhere: E1 30, E3 30, E4 50, E8 10 (E2 works on site only, E7 has no hours).
     assert summary == {"experts": 4, "with_hours": 2, "hours": 60, "visitors": 1, "remote": 4, "remote_hours": 120,
                        "needs": 4, "need_hours": 70, "dispatches": 3, "dispatch_hours": 31, "gap": 9}
