@@ -63,6 +63,9 @@ class _Projection:
         self.top = top
         self.width, self.height = width, (y1 - y0) * self.scale
         self.inset: tuple[float, float, float, float] | None = None  # x, y, w, h of Okinawa's box
+        self._shapes = shapes
+        self._paths: dict[str, str] = {}
+        self._bounds: dict[str, tuple[float, float, float, float]] = {}
         ring = shapes[OKINAWA]["ring"]
         self._ok = (min(ring[0::2]), min(ring[1::2]), max(ring[0::2]), max(ring[1::2]))
 
@@ -83,15 +86,30 @@ class _Projection:
         return [(round(px), round(py)) for px, py in
                 (self.point(code, ring[i], ring[i + 1]) for i in range(0, len(ring), 2))]
 
-    def path(self, code: str, ring: list[int]) -> str:
-        """Return the ring as path data: whole canvas units, relative moves (a third of the size of absolute)."""
-        pts = self._points(code, ring)
-        steps = [f"{x - px} {y - py}" for (px, py), (x, y) in zip(pts, pts[1:]) if (x, y) != (px, py)]
-        return f"M{pts[0][0]} {pts[0][1]}l" + " ".join(steps) + "z"
+    def path(self, code: str) -> str:
+        """Return the outline as path data: whole canvas units, relative moves (a third of the size of absolute)."""
+        if code not in self._paths:
+            pts = self._points(code, self._shapes[code]["ring"])
+            steps = [f"{x - px} {y - py}" for (px, py), (x, y) in zip(pts, pts[1:]) if (x, y) != (px, py)]
+            self._paths[code] = f"M{pts[0][0]} {pts[0][1]}l" + " ".join(steps) + "z"
+        return self._paths[code]
 
-    def bounds(self, code: str, ring: list[int]) -> tuple[float, float, float, float]:
-        pts = self._points(code, ring)
-        return (min(p[0] for p in pts), min(p[1] for p in pts), max(p[0] for p in pts), max(p[1] for p in pts))
+    def bounds(self, code: str) -> tuple[float, float, float, float]:
+        if code not in self._bounds:
+            pts = self._points(code, self._shapes[code]["ring"])
+            self._bounds[code] = (min(p[0] for p in pts), min(p[1] for p in pts),
+                                  max(p[0] for p in pts), max(p[1] for p in pts))
+        return self._bounds[code]
+
+
+@functools.lru_cache(maxsize=32)
+def _projection(frame: frozenset[str], *, left: float, top: float, width: float, margin: float,
+                max_height: float | None, inset: tuple[float, float, float] | None) -> _Projection:
+    """Return the projection of one layout, paths computed once: they do not depend on the numbers."""
+    proj = _Projection(load_shapes(), frame, left=left, top=top, width=width, margin=margin, max_height=max_height)
+    if inset is not None:
+        proj.place_inset(inset[0], top + inset[1], inset[2])
+    return proj
 
 
 def choropleth_svg(values: Mapping[str, float | None], *, names: Mapping[str, str], title: str, legend_title: str,
@@ -109,10 +127,11 @@ def choropleth_svg(values: Mapping[str, float | None], *, names: Mapping[str, st
     region; with `zoom` the map then shows just that region (and its neighbours cut at the frame),
     which keeps small prefectures readable on a phone. `href(code)` may link a prefecture. `names`
     are the prefectures' names in the viewer's language; `labels` prints each number on its
-    prefecture. With no number at all the map is all hatched and its legend says `empty_text`.
+    prefecture. With no number at all the map is all hatched and a box over the Sea of Japan says
+    `empty_text` (or `no_data_text`).
     """
     shapes = load_shapes()
-    font = max(13.0, round(width / 36))
+    font = max(13.0, round(width / 32))  # as the bar charts: about 11 px when shown on a phone
     data = {_code(k): finite(v) for k, v in values.items()}
     data = {k: v for k, v in data.items() if k in shapes}
     focus = {_code(c) for c in highlight} & set(shapes)
@@ -139,10 +158,10 @@ def choropleth_svg(values: Mapping[str, float | None], *, names: Mapping[str, st
                     visible=show_title)
     zoomed = zoom and bool(focus)
     frame = (focus - {OKINAWA} or focus) if zoomed else set(order) - {OKINAWA}
-    proj = _Projection(shapes, frame, left=pad, top=y + pad * 0.5, width=width - 2 * pad,
-                       margin=0.08 if zoomed else 0.0, max_height=width * 1.2 if zoomed else None)
-    if OKINAWA not in frame and (not zoomed or OKINAWA in focus):
-        proj.place_inset(pad, proj.top + font * 1.5, font * 0.5)
+    inset = OKINAWA not in frame and (not zoomed or OKINAWA in focus)
+    proj = _projection(frozenset(frame), left=pad, top=y + pad * 0.5, width=width - 2 * pad,
+                       margin=0.08 if zoomed else 0.0, max_height=width * 1.2 if zoomed else None,
+                       inset=(pad, font * 1.5, font * 0.5) if inset else None)
     hatch = svg.hatch("nodata")
 
     if proj.inset is not None:  # Okinawa's box, named above it (the island alone is hard to recognise)
@@ -166,26 +185,35 @@ def choropleth_svg(values: Mapping[str, float | None], *, names: Mapping[str, st
         else:
             fill, cls = classes.color(v), f"pref c{classes.index(v)}"
         label = f"{name(code)}: {value_text(code)}"
-        look = attr(d=proj.path(code, shapes[code]["ring"]), fill=fill, stroke=BORDER, stroke_width="0.6",
+        look = attr(d=proj.path(code), fill=fill, stroke=BORDER, stroke_width="0.6",
                     stroke_linejoin="round", class_=cls, data_code=code)
         path = f"<path{look}><title>{esc(label)}</title></path>"
         url = safe_href(href(code)) if href else None
         area.add(f'<a href="{esc(url)}" aria-label="{esc(label)}">{path}</a>' if url else path)
     if focus:
-        outline = "".join(f'<path d="{proj.path(c, shapes[c]["ring"])}"/>' for c in drawn if c in focus)
+        outline = "".join(f'<path d="{proj.path(c)}"/>' for c in drawn if c in focus)
         area.add(f'<g fill="none" stroke="{OUTLINE}" stroke-width="1.4" stroke-linejoin="round"'
                  f' aria-hidden="true" class="highlight-outline">{outline}</g>')
-    if labels and present:
+    if labels:
         marks = Fragment()
+        halo = {"stroke": "#ffffff", "stroke_width": 2.5, "stroke_linejoin": "round", "paint_order": "stroke"}
         for code in drawn:
-            if (v := data.get(code)) is None or code not in shown:
+            v = data.get(code)
+            if code not in shown or (v is None and not zoomed):
                 continue
             lx, ly, room = shapes[code]["label"]
             x, y_ = proj.point(code, lx, ly)
             k = proj.scale * (INSET_ZOOM if code == OKINAWA and proj.inset is not None else 1)
-            size = min(max(room * k * 1.1, font * 0.6), font)
-            marks.text(x, y_ + size * 0.35, format_value(v), size=size, anchor="middle", fill=TEXT_COLOR,
-                       stroke="#ffffff", stroke_width=2.5, stroke_linejoin="round", paint_order="stroke")
+            size = min(max(room * k * 1.1, font * 0.55), font)
+            # Zoomed in, a prefecture has room for its name above its number.
+            name_size = font * 0.75
+            named = zoomed and text_width(name(code), name_size) <= 2.6 * room * k
+            if named:
+                marks.text(x, y_ - name_size * 0.25 if v is not None else y_ + name_size * 0.35, name(code),
+                           size=name_size, anchor="middle", fill=TEXT_COLOR, class_="pref-name", **halo)
+            if v is not None:
+                marks.text(x, y_ + (size * 1.05 if named else size * 0.35), format_value(v), size=size,
+                           anchor="middle", fill=TEXT_COLOR, weight="bold" if named else None, **halo)
         area.add(f'<g class="value-labels" aria-hidden="true">{marks.markup()}</g>')
     if zoomed:  # neighbours are cut at the frame
         clip = f"{svg.id}-frame"
@@ -200,22 +228,32 @@ def choropleth_svg(values: Mapping[str, float | None], *, names: Mapping[str, st
                                          format_value=format_value, format_range=format_range,
                                          no_data=hatch if len(present) < len(shown) else None,
                                          no_data_text=no_data_text, low_text=low_text, high_text=high_text,
-                                         empty_text=empty_text if not present else None,
                                          max_width=min(width * 0.34, width - 2 * pad))
     # Bottom right is the Pacific: the legend goes there unless it would cover land, else below the map.
     lx, ly = width - pad - legend_w, bottom - legend_h
-    boxes = [proj.bounds(c, shapes[c]["ring"]) for c in drawn if c in shown and not (c == OKINAWA and proj.inset)]
+    boxes = [proj.bounds(c) for c in drawn if c in shown and not (c == OKINAWA and proj.inset)]
     if any(bx1 > lx and by1 > ly and bx0 < lx + legend_w and by0 < ly + legend_h for bx0, by0, bx1, by1 in boxes):
         lx, ly = pad, bottom + pad
         bottom = ly + legend_h
     svg.add(f'<g class="legend" transform="translate({num(lx)} {num(ly)})">{legend.markup()}</g>')
+    if not present:  # say it in words, in the empty sea at the top left (below Okinawa's box)
+        size = font * 1.0
+        box_w = width * 0.46
+        lines = wrap_text(empty_text or no_data_text, box_w - 2 * size, size, 3)
+        box_h = len(lines) * size * 1.35 + size
+        top = (proj.inset[1] + proj.inset[3] if proj.inset else proj.top) + font
+        notice = Fragment(shape("rect", x=pad, y=top, width=box_w, height=box_h, rx=4, fill="#ffffff",
+                                stroke=MUTED_COLOR, stroke_width=1))
+        for k, line in enumerate(lines):
+            notice.text(pad + size, top + size * 0.5 + (k + 1) * size * 1.35 - size * 0.3, line, size=size)
+        svg.add(f'<g class="chart-empty">{notice.markup()}</g>')
     return svg.render(bottom + pad)
 
 
 def _legend(classes: scales.Classes | None, *, font: float, legend_title: str,
             format_value: Callable[[float], str], format_range: Callable[[str, str], str],
             no_data: str | None, no_data_text: str, low_text: str | None, high_text: str | None,
-            empty_text: str | None, max_width: float) -> tuple[Fragment, float, float]:
+            max_width: float) -> tuple[Fragment, float, float]:
     """Return the legend (drawn at 0, 0), its width and height: title, classes high to low, no data."""
     out = Fragment()
     size = font * 0.95
@@ -228,8 +266,6 @@ def _legend(classes: scales.Classes | None, *, font: float, legend_title: str,
         out.text(0, y - size * 0.2, line, size=size, weight="bold")
     y += size * 0.3
     rows: list[tuple[str | None, str]] = []  # (swatch fill or None for a caption, text)
-    if empty_text:
-        rows.append((None, empty_text))
     if classes is not None:
         entries = list(zip(classes.colors, classes.labels(format_value, format_range)))[::-1]
         if high_text:

@@ -13,8 +13,10 @@ import re
 import unicodedata
 from collections.abc import Callable, Iterable
 
+FormatValue = Callable[[float], str]  # the caller's number formatter: 1234.0 -> "1,234 時間"
+
 __all__ = [
-    "FONT_STACK", "Fragment", "Svg", "attr", "default_format", "empty_chart", "esc", "finite", "fit_text", "num",
+    "FONT_STACK", "FormatValue", "Fragment", "Svg", "attr", "default_format", "empty_chart", "esc", "finite", "fit_text", "num",
     "safe_href", "shape", "text_width", "title_block", "wrap_text",
 ]
 
@@ -232,5 +234,3 @@ def empty_chart(kind: str, *, title: str, empty_text: str, width: float, font_si
              size=font_size, anchor="middle", fill=MUTED_COLOR, class_="chart-empty")
     return svg.render(y + box_h + pad)
 
-
-FormatValue = Callable[[float], str]

@@ -115,6 +115,8 @@ def test_bar_chart_links_rows_and_drops_unsafe_links():
     links = root.findall(".//s:a", NS)
     assert [a.get("href") for a in links] == ["/needs?skill=a&stage=b"]
     assert links[0].find("s:g/s:title", NS).text.startswith("データ利活用")
+    underlined = [t for t in root.iter("{http://www.w3.org/2000/svg}text") if t.get("text-decoration") == "underline"]
+    assert len(underlined) == 2 and all(t.get("fill") == "#0b5394" for t in underlined)  # the linked label, 2 lines
 
 
 def test_bar_chart_escapes_hostile_labels():
@@ -219,3 +221,35 @@ def test_show_title_false_keeps_the_accessible_name_only():
                 heatmap_svg(["a"], ["b"], [[1]], title="見出し", show_title=False)):
         root = parse(svg)
         assert root.find("s:title", NS).text == "見出し" and "見出し" not in texts(root)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_random_input_always_gives_valid_svg_inside_its_view_box(seed):
+    """Odd widths, long, empty and hostile labels, huge and tiny numbers: never an exception, always XML."""
+    import random
+    rnd = random.Random(seed)
+    pieces = ["長い分野の名前", "Local industry promotion", HOSTILE, "", " ", "x" * 200, "データ" * 30, "&amp;"]
+
+    def label():
+        return "".join(rnd.choice(pieces) for _ in range(rnd.randint(0, 3)))
+
+    def number():
+        return rnd.choice([0, 1, -1, 0.5, 1e9, -1e9, 123456.789, None, float("nan"), float("inf")])
+
+    width = rnd.choice([200, 390, 640, 1000])
+    n, m = rnd.randint(0, 12), rnd.randint(0, 12)
+    svgs = [bar_chart_svg([(label(), number()) for _ in range(n)], title=label(), value_label=label(), width=width),
+            stacked_bar_chart_svg([label() for _ in range(n)], [(label(), [number() for _ in range(n)])
+                                                                  for _ in range(rnd.randint(0, 4))],
+                                  title=label(), value_label=label(), width=width),
+            heatmap_svg([label() for _ in range(n)], [label() for _ in range(m)],
+                        [[number() for _ in range(m)] for _ in range(n)], title=label(), width=width)]
+    for svg in svgs:
+        root = parse(svg)
+        assert_standalone(svg, root)
+        _, _, w, h = (float(v) for v in root.get("viewBox").split())
+        assert w == width and h > 0
+        for rect in root.iter("{http://www.w3.org/2000/svg}rect"):
+            if rect.get("x") is not None:
+                assert -0.5 <= float(rect.get("x")) and float(rect.get("x")) + float(rect.get("width")) <= w + 0.5
+                assert float(rect.get("width")) >= 0

@@ -136,6 +136,9 @@ def test_zoom_frames_the_region_and_clips_the_neighbours():
         return max(xs) - min(xs)
 
     assert width_of(zoomed, "13") > 4 * width_of(full, "13")
+    names = [t.text for t in zoomed.iter(f"{SVG}text") if t.get("class") == "pref-name"]
+    assert {"東京都", "群馬県", "千葉県"} <= set(names) <= {NAMES_JA[c] for c in KANTO}  # named only when zoomed
+    assert not [t for t in full.iter(f"{SVG}text") if t.get("class") == "pref-name"]
     clip = zoomed.find(".//s:clipPath", {"s": SVG[1:-1]})
     assert clip is not None and zoomed.find(f".//{SVG}g[@clip-path='url(#{clip.get('id')})']") is not None
     okinawa = parse(choropleth_svg({"47": 3}, names=NAMES_EN, title="t", legend_title="l", highlight=["47"],
@@ -166,6 +169,7 @@ def test_no_data_at_all_draws_a_hatched_map_that_says_so():
         paths = prefecture_paths(root)
         assert len(paths) == 47 and all(p.get("fill").startswith("url(#") for p in paths.values())
         assert "データがありません" in texts(root) and root.find(f"{SVG}desc").text == "データがありません"
+        assert root.find(f".//{SVG}g[@class='chart-empty']") is not None
 
 
 @pytest.mark.parametrize("width", [360, 720, 1200])
