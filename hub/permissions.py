@@ -357,6 +357,34 @@ def can_answer_follow_up(user: Any, request: DispatchRequest) -> bool:
     return is_approved_org_staff(user) and works_for(user, request.requester_id)
 
 
+# -- supply-and-demand dashboards (docs/dashboards.md) ----------------------------------------------
+# A scope is hub.services.dashboard.Scope: the nation, a bureau's region or a prefecture. Aggregates only:
+# no expert is named on a dashboard, and the needs behind a number are listed through visible_needs.
+
+def prefecture_of(user: Any) -> str | None:
+    """The prefecture an approved staff member of a prefecture's government works for; None for everyone else."""
+    if not (is_approved_org_staff(user) and user.organization is not None):
+        return None
+    return user.organization.prefecture_code if user.organization.kind == "prefecture" else None
+
+
+def can_use_dashboards(user: Any) -> bool:
+    """The dashboards' menu entry: admins, approved bureau staff, approved staff of a prefecture."""
+    return is_admin(user) or is_approved_bureau_staff(user) or prefecture_of(user) is not None
+
+
+def can_see_dashboard(user: Any, scope: Any) -> bool:
+    """Admins: every scope. Bureau staff: their region and each prefecture in it. Prefecture staff: their own
+    prefecture. Nobody else."""
+    if is_admin(user):
+        return True
+    if scope.kind == "bureau":
+        return bureau_of(user) == scope.key
+    if scope.kind == "prefecture":
+        return (bureau_of(user) is not None and bureau_of(user) == scope.bureau_id) or prefecture_of(user) == scope.key
+    return False
+
+
 # -- background jobs ------------------------------------------------------------------------------
 
 def can_see_jobs(user: Any) -> bool:
@@ -383,7 +411,7 @@ TEMPLATE_GLOBALS = (
     can_respond_to_contact, works_for_co_organization, can_evaluate_for,
     can_request_dispatch, can_use_routing, can_list_dispatches, can_use_bureau_home,
     can_handle_dispatch, can_see_dispatch, can_cancel_dispatch, can_report_dispatch, can_answer_follow_up,
-    can_see_jobs, can_start_job,
+    can_see_jobs, can_start_job, can_use_dashboards,
     can_manage_users, can_read_audit, can_change_activation, can_approve,
     can_export_experts, can_export_needs,
 )

@@ -35,12 +35,15 @@ DEFAULT_NEEDS = 64
 DEMO_PASSWORD = "demo-password"
 MATSUMOTO = "202029"  # 長野県松本市
 NAGAOKA = "152021"  # 新潟県長岡市
+NAGANO_PREFECTURE = "200000"  # 長野県
 LOGINS = (  # email, role, display name, organization key
     ("admin@demo.example.jp", "admin", "ハブ運営事務局", None),
     ("bureau@demo.example.jp", "bureau_staff", "信越総合通信局 情報通信部 担当", "bureau:shinetsu"),
     ("shiojiri@demo.example.jp", "org_staff", "塩尻市 DX推進課 担当", SHIOJIRI),
     # Same bureau (信越) as 塩尻市, another municipality: sees 塩尻市's open needs but not their candidates.
     ("matsumoto@demo.example.jp", "org_staff", "松本市 DX推進課 担当", MATSUMOTO),
+    # A prefecture's government: its supply-and-demand dashboard and talent pool (人材プール).
+    ("nagano@demo.example.jp", "org_staff", "長野県 DX推進課 担当", NAGANO_PREFECTURE),
     (DEMO_EXPERT_EMAIL, "expert", None, None),
 )
 
@@ -158,7 +161,7 @@ def _organizations(session: Session, gazetteer: Gazetteer) -> dict[str, Organiza
             orgs[f"{kind}:{i}"] = create_organization(session, kind, name, pref,
                                                       code=f"{kind[:3].upper()}-{pref}-DEMO{i}", gazetteer=gazetteer)
     orgs[SHIOJIRI] = get_or_create_local_government(session, SHIOJIRI, gazetteer)
-    for code in ("150002", MATSUMOTO, "200000", NAGAOKA):  # 新潟県, 松本市, 長野県, 長岡市 for dispatches
+    for code in ("150002", MATSUMOTO, NAGANO_PREFECTURE, NAGAOKA):  # 新潟県, 松本市, 長野県, 長岡市 for dispatches
         orgs[code] = get_or_create_local_government(session, code, gazetteer)
     return orgs
 

@@ -45,7 +45,7 @@ def test_backup_roundtrip_is_byte_identical_and_row_for_row(session, taxonomy, e
     first = _export(session, with_embeddings=True)
     header = json.loads(first.splitlines()[0])
     assert header["format"] == backup.FORMAT and header["alembic_revision"]
-    assert header["tables"]["user_account"] == 5  # one login per role, two municipal and header["tables"]["embedding"] == 1
+    assert header["tables"]["user_account"] == 6  # the demo logins: one per role, two municipal, one prefectural
 
     report = backup.import_all(empty_session, io.StringIO(first))
     assert report.rows == sum(header["tables"].values())

@@ -32,7 +32,7 @@ def test_demo_default_size_gives_the_promised_hub(app, session, taxonomy):
     assert set(session.scalars(select(NeedField.field_id))) == set(taxonomy.fields)
     assert set(counts.organizations) == set(ORGANIZATION_KINDS)
     assert counts.organizations["bureau"] == 11
-    assert counts.users == {role: 2 if role == "org_staff" else 1 for role in ROLES}  # 塩尻市 and 松本市
+    assert counts.users == {role: 3 if role == "org_staff" else 1 for role in ROLES}  # 塩尻市, 松本市, 長野県
     assert counts.active_engagements > 0 and counts.experts_without_hours > 0
     assert counts.evaluations > 0 and counts.skill_ratings > 0
     assert counts.needs_per_status["open"] > counts.needs / 2
@@ -59,6 +59,10 @@ def test_demo_logins_and_the_rich_expert_profile(app, session):
     assert matsumoto.organization.lg_code == "202029" and matsumoto.organization.name.endswith("松本市")
     assert matsumoto.organization.bureau_id == staff.organization.bureau_id == "shinetsu"
     assert not any(n.created_by_id == matsumoto.id for n in session.scalars(select(Need)))
+    # A prefecture's government (its dashboard and talent pool).
+    nagano = users["nagano@demo.example.jp"]
+    assert nagano.role == "org_staff" and nagano.approved_at is not None
+    assert (nagano.organization.kind, nagano.organization.lg_code) == ("prefecture", "200000")
     expert = users["expert@demo.example.jp"].expert
     assert expert is not None and expert.name
     assert len([e for e in expert.engagements if e.status == "completed"]) >= 4

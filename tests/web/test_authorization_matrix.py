@@ -148,6 +148,18 @@ POST dispatch.cancel                        login  404    404     302   404    4
 GET  dispatch.follow_up [reported]          login  403    404     200   404    404     404     403    404       403
 POST dispatch.follow_up [reported]          login  403    404     302   404    404     404     403    404       403
 
+# Supply-and-demand dashboards (issue 9, dashboards): admins every scope, bureau staff their region and its
+# prefectures (信越 = 新潟 + 長野); municipal staff and experts none. Prefecture staff: tests/hub/test_dashboard_pages.py.
+GET  dashboard.home                         login  403    403     403   403    403     403     302    302       302
+GET  dashboard.show                         login  403    403     403   403    403     403     200    403       200
+GET  dashboard.show [nation]                login  403    403     403   403    403     403     403    403       200
+GET  dashboard.show [prefecture]            login  403    403     403   403    403     403     200    403       200
+GET  dashboard.needs                        login  403    403     403   403    403     403     200    403       200
+GET  dashboard.table_csv                    login  403    403     403   403    403     403     200    403       200
+GET  dashboard.export_xlsx                  login  403    403     403   403    403     403     200    403       200
+GET  dashboard.map_svg                      login  403    403     403   403    403     403     200    403       200
+GET  dashboard.map_svg [prefecture]         login  403    403     403   403    403     403     200    403       200
+
 GET  api.need_matches                       401    403    403     200   403    403     403     200    403       200
 GET  api.need_matches [draft]               401    404    404     200   404    404     404     404    404       200
 
@@ -541,6 +553,15 @@ def request_for(row: tuple[str, str, str], w: World, role: str = "owner") -> tup
         ("POST", "tokens.create"): ("/account/tokens/", {"name": "連携"}),
         ("POST", "tokens.revoke"): (f"/account/tokens/{w.expert_token}/revoke", {}),
         ("GET", "bureau.home"): ("/bureau/", None),
+        # Supply-and-demand dashboards (issue 9)
+        ("GET", "dashboard.home"): ("/dashboard/", None),
+        ("GET", "dashboard.show"): ({"nation": "/dashboard/nation/", "prefecture": "/dashboard/prefecture/20/"}.get(
+            variant, "/dashboard/bureau/shinetsu/") + "?from=2026-04-01&to=2026-12-01", None),
+        ("GET", "dashboard.needs"): ("/dashboard/bureau/shinetsu/needs?stage=development&field=mobility", None),
+        ("GET", "dashboard.table_csv"): ("/dashboard/bureau/shinetsu/supply.csv", None),
+        ("GET", "dashboard.export_xlsx"): ("/dashboard/bureau/shinetsu/dashboard.xlsx", None),
+        ("GET", "dashboard.map_svg"): ("/dashboard/prefecture/20/map.svg" if variant == "prefecture"
+                                       else "/dashboard/bureau/shinetsu/map.svg", None),
         ("GET", "dispatch.index"): ("/dispatch/", None),
         ("GET", "dispatch.new"): ("/dispatch/new", None),
         ("POST", "dispatch.new"): ("/dispatch/new", DISPATCH_FORM),
