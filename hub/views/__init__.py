@@ -33,3 +33,5 @@ def init_app(app: Flask) -> None:
     from hub.views import bureau, dispatch
     app.register_blueprint(dispatch.bp)
     app.register_blueprint(bureau.bp)
+    from hub.views import roster
+    roster.init_app(app)
