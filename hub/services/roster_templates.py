@@ -59,7 +59,7 @@ def instructions_table(columns: Columns, taxonomy: Taxonomy, locale: object) -> 
         TableColumn("aliases", _l("Other headers accepted"), width=30), TableColumn("how", _l("How to fill in"), width=60),
         TableColumn("allowed", _l("Allowed values"), width=60), TableColumn("example", _l("Example"), width=30)],
         rows=rows, note=_l("One row per person. At most %(rows)s rows and %(mb)d MB per file; nothing is imported "
-                           "when any row has an error.", rows=f"{limits.ROSTER_ROWS:,}",
+                           "when any row has an error.", rows="{:,}".format(limits.ROSTER_ROWS),
                            mb=limits.ROSTER_FILE_BYTES // (1024 * 1024)))
 
 

@@ -26,6 +26,7 @@ Outcomes:
 """
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass
 from datetime import date
 
@@ -196,6 +197,13 @@ GET  api-docs.openapi_json                  200    200    200     200   200    2
 
 POST tokens.create                          login  200    200     200   200    200     200     200    200       200
 POST tokens.revoke                          login  302    404     404   404    404     404     404    404       302
+
+# Roster import (名簿の取り込み, hub/views/roster.py): admins and approved bureau staff upload .xlsx/CSV rosters
+# and download the templates; the POST is a valid one-row CSV, imported by a job (302 to /jobs/<id>).
+GET  roster.upload                          login  403    403     403   403    403     403     200    200       200
+POST roster.upload                          login  403    403     403   403    403     403     302    302       302
+GET  roster.export_template_xlsx            login  403    403     403   403    403     403     200    200       200
+GET  roster.export_template_csv             login  403    403     403   403    403     403     200    200       200
 """
 
 
@@ -533,6 +541,12 @@ def request_for(row: tuple[str, str, str], w: World, role: str = "owner") -> tup
         ("POST", "tokens.create"): ("/account/tokens/", {"name": "連携"}),
         ("POST", "tokens.revoke"): (f"/account/tokens/{w.expert_token}/revoke", {}),
         ("GET", "bureau.home"): ("/bureau/", None),
+        ("GET", "roster.upload"): ("/roster/import", None),
+        ("POST", "roster.upload"): ("/roster/import", {
+            "file": (io.BytesIO("管理番号,氏名,メール\nMX-1,名簿 一郎,ichiro@example.jp\n".encode()), "名簿.csv"),
+            "scheme": "adviser", "sheet": ""}),
+        ("GET", "roster.export_template_xlsx"): ("/roster/template.xlsx", None),
+        ("GET", "roster.export_template_csv"): ("/roster/template.csv", None),
         ("GET", "dispatch.index"): ("/dispatch/", None),
         ("GET", "dispatch.new"): ("/dispatch/new", None),
         ("POST", "dispatch.new"): ("/dispatch/new", DISPATCH_FORM),
