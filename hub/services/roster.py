@@ -81,8 +81,11 @@ class RosterRefused(Exception):
     """The file as a whole cannot be read (wrong kind, too large, no header): nothing in it was looked at."""
 
     def __init__(self, message: Any):
-        super().__init__(str(message))
-        self.message = message
+        super().__init__(message)
+        self.message = message  # lazy: rendered in the reader's language
+
+    def __str__(self) -> str:
+        return str(self.message)
 
 
 @dataclass
@@ -607,8 +610,11 @@ def check_roster(session: Session, roster: RosterFile, taxonomy: Taxonomy, actor
             check.existing[obj["external_id"]] = found["id"]
         merged.append((r.row, obj))
     parsed = interchange.parse_expert_objects(merged, taxonomy, gazetteer=gazetteer)
+    seen = {(e.row, e.column) for e in check.errors}  # one error per cell: a reader's error says it already
     for error in parsed.errors:
         column = _column_of_path(error.field, columns)
+        if (error.line, roster.header_of(column) if column is not None else error.field) in seen:
+            continue
         check.errors.append(RosterError(_checker_message(error.message), error.line,
                                         roster.header_of(column) if column is not None else error.field,
                                         roster.sheet))
@@ -740,6 +746,10 @@ def submit_import(session: Session, actor: User, data: bytes, filename: str, *, 
 
 
 def _run_job(session: Session, job, progress) -> dict:
+    """Read the stored file, check it again (data may have changed since the upload), apply it; all or nothing.
+
+    Messages are rendered in the language of whoever started the job: a worker has no request to ask.
+    """
     from flask import current_app
     from flask_babel import force_locale
     from hub.db import side_session
@@ -749,25 +759,29 @@ def _run_job(session: Session, job, progress) -> dict:
     actor = session.get(User, job.created_by_id) if job.created_by_id else None
     taxonomy = current_app.extensions["hub.taxonomy"]
     data, filename, sheet, scheme, upload_id = upload.data, upload.filename, upload.sheet, upload.scheme, upload.id
+    total: list[int | None] = [None]
     done = [0]
 
     def advance(n: int) -> None:
         done[0] += n
         progress(done[0], total[0])
 
-    total = [None]
+    locale = getattr(actor, "locale", None) or current_app.config.get("BABEL_DEFAULT_LOCALE", "ja")
     try:
-        gazetteer = load_gazetteer()
-        roster = read_roster(data, filename, taxonomy, sheet=sheet, gazetteer=gazetteer)
-        total[0] = len(roster.rows)
-        progress(0, total[0])
-        check = check_roster(session, roster, taxonomy, actor, scheme=scheme, gazetteer=gazetteer)
-        if not check.ok:
-            with force_locale(getattr(actor, "locale", None) or current_app.config.get("BABEL_DEFAULT_LOCALE", "ja")):
-                shown = "\n".join(str(e) for e in check.errors[:20])
-            raise RosterRejected(f"{len(check.errors)} error(s); nothing was imported.\n{shown}")
+        with force_locale(locale):
+            try:
+                gazetteer = load_gazetteer()
+                roster = read_roster(data, filename, taxonomy, sheet=sheet, gazetteer=gazetteer)
+                total[0] = len(roster.rows)
+                progress(0, total[0])
+                check = check_roster(session, roster, taxonomy, actor, scheme=scheme, gazetteer=gazetteer)
+                if not check.ok:
+                    shown = "\n".join(str(e) for e in check.errors[:20])
+                    raise RosterRejected(f"{len(check.errors)} error(s); nothing was imported.\n{shown}")
+            except RosterRefused as exc:
+                raise RosterRejected(str(exc.message)) from None
         report = apply_roster(session, check, actor, scheme=scheme, gazetteer=gazetteer, progress=advance)
-    except (RosterRefused, RosterRejected):
+    except RosterRejected:
         if jobs.queue_configured():  # in a worker the upload is committed: delete it in a transaction of its own
             with side_session(session) as side:
                 side.execute(delete(RosterUpload).where(RosterUpload.id == upload_id))
