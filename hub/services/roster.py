@@ -738,11 +738,7 @@ def submit_import(session: Session, actor: User, data: bytes, filename: str, *, 
                           data=data, created_by_id=actor.id)
     session.add(upload)
     session.flush()
-    upload_id = upload.id
-    job = jobs.submit(session, actor, "roster.import", {"upload_id": upload_id, "file": filename[:200]})
-    if job.state == "failed":  # ran in-process and failed (its own deletion was rolled back): delete the bytes
-        session.execute(delete(RosterUpload).where(RosterUpload.id == upload_id))
-    return job
+    return jobs.submit(session, actor, "roster.import", {"upload_id": upload.id, "file": filename[:200]})
 
 
 def _run_job(session: Session, job, progress) -> dict:
@@ -752,7 +748,6 @@ def _run_job(session: Session, job, progress) -> dict:
     """
     from flask import current_app
     from flask_babel import force_locale
-    from hub.db import side_session
     upload = session.get(RosterUpload, int(job.params["upload_id"]))
     if upload is None:
         raise RosterRejected("the uploaded file is gone")
@@ -767,29 +762,27 @@ def _run_job(session: Session, job, progress) -> dict:
         progress(done[0], total[0])
 
     locale = getattr(actor, "locale", None) or current_app.config.get("BABEL_DEFAULT_LOCALE", "ja")
-    try:
-        with force_locale(locale):
-            try:
-                gazetteer = load_gazetteer()
-                roster = read_roster(data, filename, taxonomy, sheet=sheet, gazetteer=gazetteer)
-                total[0] = len(roster.rows)
-                progress(0, total[0])
-                check = check_roster(session, roster, taxonomy, actor, scheme=scheme, gazetteer=gazetteer)
-                if not check.ok:
-                    shown = "\n".join(str(e) for e in check.errors[:20])
-                    raise RosterRejected(f"{len(check.errors)} error(s); nothing was imported.\n{shown}")
-            except RosterRefused as exc:
-                raise RosterRejected(str(exc.message)) from None
-        report = apply_roster(session, check, actor, scheme=scheme, gazetteer=gazetteer, progress=advance)
-    except RosterRejected:
-        if jobs.queue_configured():  # in a worker the upload is committed: delete it in a transaction of its own
-            with side_session(session) as side:
-                side.execute(delete(RosterUpload).where(RosterUpload.id == upload_id))
-                side.commit()
-        raise
+    with force_locale(locale):
+        try:
+            gazetteer = load_gazetteer()
+            roster = read_roster(data, filename, taxonomy, sheet=sheet, gazetteer=gazetteer)
+            total[0] = len(roster.rows)
+            progress(0, total[0])
+            check = check_roster(session, roster, taxonomy, actor, scheme=scheme, gazetteer=gazetteer)
+            if not check.ok:
+                shown = "\n".join(str(e) for e in check.errors[:20])
+                raise RosterRejected(f"{len(check.errors)} error(s); nothing was imported.\n{shown}")
+        except RosterRefused as exc:
+            raise RosterRejected(str(exc.message)) from None
+    report = apply_roster(session, check, actor, scheme=scheme, gazetteer=gazetteer, progress=advance)
     session.execute(delete(RosterUpload).where(RosterUpload.id == upload_id))  # with the import's commit
     progress(report.records, report.records)
     return {"file": filename, "rows": report.records, "created": report.created, "updated": report.updated}
 
 
-jobs.register("roster.import", _run_job, _l("Roster import"))
+def _discard_upload(session: Session, job) -> None:
+    """A failed import keeps nothing: its stored file goes with the failure's commit."""
+    session.execute(delete(RosterUpload).where(RosterUpload.id == int(job.params.get("upload_id", 0))))
+
+
+jobs.register("roster.import", _run_job, _l("Roster import"), on_failure=_discard_upload)

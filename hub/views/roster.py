@@ -91,7 +91,8 @@ def upload():
 
 
 def _template_name(ext: str) -> str:
-    return f"{_('roster_template')}.{ext}"
+    name = _("roster-template")  # the file's name: 名簿テンプレート in Japanese
+    return name + "." + ext
 
 
 @bp.get("/template.xlsx")
