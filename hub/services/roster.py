@@ -22,6 +22,7 @@ import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import lru_cache
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
@@ -468,12 +469,22 @@ def _read_cell(roster: RosterFile, row: int, column: Column, cell: Any, columns:
 
 
 def _unknown_word(word: str, column: Column, columns: Columns) -> Any:
-    from flask_babel import get_locale
-    allowed = "、".join(columns.allowed(column, get_locale() or "ja"))
+    allowed = _list_separator().join(columns.allowed(column, _locale()))
     return _l("“%(value)s” is not a value of this column; use one of: %(allowed)s", value=word, allowed=allowed)
 
 
+def _locale() -> str:
+    from flask_babel import get_locale
+    return str(get_locale() or "ja")
+
+
+def _list_separator() -> str:
+    return ", " if _locale().startswith("en") else "、"
+
+
+@lru_cache(maxsize=4)
 def _skill_words(taxonomy: Taxonomy) -> dict[str, str]:
+    """Normalized skill item words (id, Japanese and English name) -> item id, built once per taxonomy."""
     words = {}
     for item in taxonomy.items.values():
         for word in (item.id, item.name("ja"), item.name("en")):
@@ -526,7 +537,7 @@ def _home_code(roster: RosterFile, row: int, home: dict[str, str], columns: Colu
         roster.error(where, row, muni_column)
         return None
     roster.error(_l("“%(value)s” could be %(places)s: give the prefecture too", value=municipality,
-                    places="、".join(p.full_name for p in places[:5])), row, muni_column)
+                    places=_list_separator().join(p.full_name for p in places[:5])), row, muni_column)
     return None
 
 

@@ -139,7 +139,7 @@ def test_roster_csv_errors_name_row_and_column_in_english(app, session, taxonomy
         check = roster.check_roster(session, roster.read_roster(data, "a.csv", taxonomy), taxonomy, None)
         errors = [str(e) for e in check.errors]
     assert errors[0].startswith("Row 2, column “分野”: “宇宙” is not a value of this column; use one of: ")
-    assert errors[1] == "Row 2, column “市区町村”: “府中市” could be 東京都府中市、広島県府中市: give the prefecture too"
+    assert errors[1] == "Row 2, column “市区町村”: “府中市” could be 東京都府中市, 広島県府中市: give the prefecture too"
 
 
 def test_roster_header_problems_are_reported_before_any_row(app, session, taxonomy):
