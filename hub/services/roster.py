@@ -286,7 +286,7 @@ def _read_rows(roster: RosterFile, rows: Iterator[tuple[int, list]], columns: Co
         raise RosterRefused(_l("The file has no header row: its first row must name the columns, as the template "
                                "does."))
     number, cells = header_row
-    if len(cells) > limits.ROSTER_COLUMNS and not _blank(cells[limits.ROSTER_COLUMNS]):
+    if any(not _blank(c) for c in cells[limits.ROSTER_COLUMNS:]):
         raise RosterRefused(_l("The header row has more than %(n)d columns.", n=limits.ROSTER_COLUMNS))
     found: list[Column | None] = []
     seen: dict[str, str] = {}
@@ -321,6 +321,9 @@ def _read_rows(roster: RosterFile, rows: Iterator[tuple[int, list]], columns: Co
             raise RosterRefused(_l("The file has more than %(n)d rows. Split it into several files.",
                                    n=limits.ROSTER_ROWS))
         values: dict[str, Any] = {}
+        if any(not _blank(c) for c in cells[limits.ROSTER_COLUMNS:]):
+            roster.error(_l("this cell has no column header above it"), number,
+                         _l("column %(n)d", n=limits.ROSTER_COLUMNS + 1))
         for i, cell in enumerate(cells[:limits.ROSTER_COLUMNS]):
             column = found[i] if i < len(found) else None
             if column is None:

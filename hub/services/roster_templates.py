@@ -76,7 +76,7 @@ def documentation(columns: Columns, taxonomy: Taxonomy) -> str:
         "(admins and approved bureau staff) or from the command line:",
         "",
         "```",
-        "flask --app app import-roster FILE [--sheet NAME] [--scheme adviser|external_list]",
+        "flask --app app import-roster FILE [--sheet NAME] [--scheme adviser|external_list] [--lang ja|en]",
         "```",
         "",
         "Templates: `/roster/template.xlsx` (a header row, an example row and a sheet 「記入方法」 explaining "
