@@ -348,6 +348,8 @@ def init_app(app: Flask) -> None:
         app.cli.add_command(command)
     from hub import cli_ops
     cli_ops.init_app(app)
+    from hub.cli_roster import import_roster_command
+    app.cli.add_command(import_roster_command)
 
 
 @click.command("create-token")

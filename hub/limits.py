@@ -96,3 +96,14 @@ def range_check(column: str, limits: Range, *, nullable: bool = False, name: str
     between = f"{column} BETWEEN {limits.low} AND {limits.high}"
     return CheckConstraint(f"{column} IS NULL OR {between}" if nullable else between, name=name or column,
                            info={"limit": ("range", column, limits)})
+
+# -- roster files (hub/services/roster.py: .xlsx and CSV rosters in, /roster/import) -----------------------------
+# A file bigger than the upload limit is refused before it is read; a workbook whose parts unpack to more than
+# ROSTER_UNPACKED_BYTES (a zip bomb) before it is opened; reading stops at the first row, column or cell past
+# its cap, so a 1,000,000-row sheet costs the time of ROSTER_ROWS rows, not the memory of a million.
+ROSTER_FILE_BYTES = 10 * 1024 * 1024        # the uploaded file
+ROSTER_UNPACKED_BYTES = 100 * 1024 * 1024   # every part of an .xlsx, uncompressed
+ROSTER_ROWS = 20_000                        # data rows (experts) in one file
+ROSTER_COLUMNS = 60                         # columns of the header row
+ROSTER_CELL_CHARS = 10_000                  # characters in one cell (the bio's own limit is BIO)
+ROSTER_ERRORS_SHOWN = 50                    # errors listed on the page (the count says how many in all)

@@ -15,7 +15,8 @@ from typing import Any
 from sqlalchemy import exists, or_, select, true
 from sqlalchemy.orm import Session
 
-from hub.models import ApiToken, DispatchAssignment, DispatchRequest, ExpertProfile, Need, ShortlistEntry, User
+from hub.models import (ApiToken, DispatchAssignment, DispatchRequest, ExpertProfile, Need, NeedShare,
+                        ShortlistEntry, User)
 from hub.models.people import ROLES
 
 EXPERT, ORG_STAFF, BUREAU_STAFF, ADMIN = ROLES  # a new role fails here first: decide its rules below
@@ -161,7 +162,10 @@ def visible_needs(user: Any):
         return true()
     own = visible_own_organization_id(user)
     not_draft = Need.status != "draft"
-    return or_(not_draft, Need.organization_id == own) if own is not None else not_draft
+    if own is None:
+        return not_draft
+    shared_with_own = exists().where(NeedShare.need_id == Need.id, NeedShare.organization_id == own)
+    return or_(not_draft, Need.organization_id == own, shared_with_own)
 
 
 def can_export_needs(user: Any) -> bool:
@@ -385,6 +389,39 @@ def can_see_dashboard(user: Any, scope: Any) -> bool:
     return False
 
 
+# -- roster imports (hub/services/roster.py) ------------------------------------------------------
+
+def can_import_roster(user: Any) -> bool:
+    """Import an adviser roster or an external-talent list from Excel or CSV: admins and approved bureau staff."""
+    return is_admin(user) or is_approved_bureau_staff(user)
+
+
+def roster_schemes(user: Any) -> tuple[str, ...]:
+    """The schemes whose lists a user may import: a bureau runs the regional ICT advisers of its region, admins
+    (and the command line, user None) every list, the external-talent list included."""
+    from hub.models.people import SCHEMES
+    if user is None or is_admin(user):
+        return tuple(SCHEMES)
+    if is_approved_bureau_staff(user):
+        return ("adviser",)
+    return ()
+
+
+def can_overwrite_from_roster(user: Any, *, has_account: bool, deleted: bool, from_roster: bool,
+                              source_organization_id: int | None) -> bool:
+    """May a roster row update the existing expert with its ID?
+
+    Never a self-registered expert (their profile is theirs) nor a deleted one; admins and the command line
+    (user None) any other; a bureau only the experts its own roster created.
+    """
+    if has_account or deleted:
+        return False
+    if user is None or is_admin(user):
+        return True
+    return (is_approved_bureau_staff(user) and from_roster and source_organization_id is not None
+            and source_organization_id == user.organization_id)
+
+
 # -- background jobs ------------------------------------------------------------------------------
 
 def can_see_jobs(user: Any) -> bool:
@@ -411,7 +448,7 @@ TEMPLATE_GLOBALS = (
     can_respond_to_contact, works_for_co_organization, can_evaluate_for,
     can_request_dispatch, can_use_routing, can_list_dispatches, can_use_bureau_home,
     can_handle_dispatch, can_see_dispatch, can_cancel_dispatch, can_report_dispatch, can_answer_follow_up,
-    can_see_jobs, can_start_job, can_use_dashboards,
+    can_see_jobs, can_start_job, can_use_dashboards, can_import_roster,
     can_manage_users, can_read_audit, can_change_activation, can_approve,
     can_export_experts, can_export_needs,
 )

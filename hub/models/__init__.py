@@ -9,13 +9,14 @@ from hub.models.needs import Need, NeedField, NeedRole, NeedShare, NeedSkill, Ne
 from hub.models.organizations import Organization
 from hub.models.people import (ExpertField, ExpertProfile, ExpertRole, ExpertScheme, ExpertSkill, ExpertStage,
                                ExpertTravelPrefecture, Notification, User)
+from hub.models.roster import ExpertRosterSource, RosterUpload
 from hub.models.tokens import ApiToken
 from hub.models import changes  # noqa: F401,E402  (the before_flush event that marks experts changed)
 
 __all__ = [
     "ApiToken", "AuditEvent", "DispatchAssignment", "DispatchField", "DispatchRequest", "Embedding", "Engagement",
     "EngagementField", "EngagementStage", "Evaluation", "EvaluationSkill", "ExpertChange", "ExpertField",
-    "ExpertProfile", "ExpertRole", "ExpertScheme", "ExpertSkill", "ExpertStage", "ExpertTravelPrefecture", "Job",
+    "ExpertProfile", "ExpertRosterSource", "ExpertRole", "ExpertScheme", "ExpertSkill", "ExpertStage", "ExpertTravelPrefecture", "Job",
     "Need", "NeedField", "NeedRole", "NeedShare", "NeedSkill", "NeedStage", "Notification", "Organization",
-    "RankerWeights", "ShortlistEntry", "User",
+    "RankerWeights", "RosterUpload", "ShortlistEntry", "User",
 ]

@@ -630,6 +630,16 @@ def parse_experts(source: bytes | IO[bytes], taxonomy: Taxonomy, *, format: str 
                   gazetteer or load_gazetteer())
 
 
+def parse_expert_objects(objects: Iterable[tuple[int, dict]], taxonomy: Taxonomy, *,
+                         gazetteer: Gazetteer | None = None) -> Parsed:
+    """Validate expert objects read elsewhere, (line, object) pairs, exactly as lines of import-experts.
+
+    The roster importer (hub/services/roster.py) reads .xlsx and CSV rows into objects and checks them here,
+    so a roster and a JSONL file obey one rule.
+    """
+    return _parse(None, lambda _source, _errors: iter(objects), _check_expert, taxonomy, gazetteer or load_gazetteer())
+
+
 def _parse(source: bytes | IO[bytes], objects, check, taxonomy: Taxonomy, gazetteer: Gazetteer) -> Parsed:
     """Validate every object of a file with `check`; an external_id seen twice is an error on the later line."""
     parsed = Parsed()

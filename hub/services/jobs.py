@@ -40,14 +40,18 @@ class JobKind:
     name: str
     run: Callable[[Session, Job, Progress], dict]
     label: object  # a lazy translated string, shown on the jobs page
+    # Called with (session, job) after a failure rolled the job's work back, in the transaction that records
+    # the failure: e.g. to delete an uploaded file the job no longer needs.
+    on_failure: Callable[[Session, Job], None] | None = None
 
 
 KINDS: dict[str, JobKind] = {}
 
 
-def register(name: str, run: Callable[[Session, Job, Progress], dict], label: object) -> None:
+def register(name: str, run: Callable[[Session, Job, Progress], dict], label: object,
+             on_failure: Callable[[Session, Job], None] | None = None) -> None:
     """Make `run` available as job kind `name` (idempotent for the same function)."""
-    KINDS[name] = JobKind(name, run, label)
+    KINDS[name] = JobKind(name, run, label, on_failure)
 
 
 def queue_configured() -> bool:
@@ -160,6 +164,9 @@ def _fail(session: Session, job: Job, exc: BaseException) -> None:
     log.error("job %s (%s) failed:\n%s", job.id, job.kind, "".join(traceback.format_exception(exc)))
     job.state, job.finished_at = "failed", utcnow()
     job.error = f"{type(exc).__name__}: {exc}"[:ERROR_LENGTH]
+    kind = KINDS.get(job.kind)
+    if kind is not None and kind.on_failure is not None:
+        kind.on_failure(session, job)
     audit.record(session, None, "job.fail", "job", job.id, kind=job.kind)
 
 

@@ -37,3 +37,5 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(exports.bp)
     from hub.views import dashboard  # the supply-and-demand dashboards (issue 9)
     app.register_blueprint(dashboard.bp)
+    from hub.views import roster
+    roster.init_app(app)

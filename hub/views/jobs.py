@@ -17,7 +17,10 @@ from hub.services import jobs
 bp = Blueprint("jobs", __name__, url_prefix="/jobs")
 PAGE = 50
 RESULT_LABELS = {"experts": _l("Experts"), "model": _l("Text model"), "notified": _l("Experts notified"),
-                 "reminded": _l("Experts reminded")}
+                 "reminded": _l("Experts reminded"),
+                 # roster.import (hub/services/roster.py)
+                 "file": _l("File"), "rows": _l("Rows"), "created": _l("Experts added"),
+                 "updated": _l("Experts updated")}
 
 
 def _labels() -> dict:

@@ -124,10 +124,17 @@ def test_visible_needs_agrees_with_can_see_need(app, session):
     """The list's SQL form of the rule and the rule itself say the same for every role and need."""
     from hub import permissions
     from hub.models import Need as NeedModel
+    from hub.models import NeedShare
     shiojiri, matsumoto = org(session), org(session, "202029")
     rows = [need(session, o, status=s) for o in (shiojiri, matsumoto) for s in ("draft", "open", "closed")]
+    # A draft of 塩尻市 shared with 山形村 (共同任用): its staff see it, 松本市's do not.
+    yamagata = org(session, "203611")
+    rows[0].shares.append(NeedShare(organization_id=yamagata.id, hours_per_month=5, location_lg_code="203611"))
+    session.flush()
+    session.expire(rows[0])
     people = [user(session, "org_staff", shiojiri), user(session, "org_staff", shiojiri, approved=False),
-              user(session, "org_staff", matsumoto), user(session, "admin"), expert(session).user]
+              user(session, "org_staff", matsumoto), user(session, "org_staff", yamagata), user(session, "admin"),
+              expert(session).user]
     for person in people:
         condition = permissions.visible_needs(person)
         listed = set(session.scalars(select(NeedModel.id).where(condition))) & {r.id for r in rows}

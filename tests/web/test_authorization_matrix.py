@@ -26,6 +26,7 @@ Outcomes:
 """
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass
 from datetime import date
 
@@ -216,6 +217,12 @@ POST exports.experts_xlsx                   login  403    403     200   403    2
 POST exports.needs_xlsx [own]               login  403    403     200   403    200     200     200    200       403
 POST exports.needs_xlsx [open]              login  403    403     200   403    200     200     200    200       200
 POST exports.needs_xlsx [region]            login  403    403     403   403    403     403     200    200       200
+# Roster import (名簿の取り込み, hub/views/roster.py): admins and approved bureau staff upload .xlsx/CSV rosters
+# and download the templates; the POST is a valid one-row CSV, imported by a job (302 to /jobs/<id>).
+GET  roster.upload                          login  403    403     403   403    403     403     200    200       200
+POST roster.upload                          login  403    403     403   403    403     403     302    302       302
+GET  roster.export_template_xlsx            login  403    403     403   403    403     403     200    200       200
+GET  roster.export_template_csv             login  403    403     403   403    403     403     200    200       200
 """
 
 
@@ -562,6 +569,12 @@ def request_for(row: tuple[str, str, str], w: World, role: str = "owner") -> tup
         ("GET", "dashboard.export_xlsx"): ("/dashboard/bureau/shinetsu/dashboard.xlsx", None),
         ("GET", "dashboard.map_svg"): ("/dashboard/prefecture/20/map.svg" if variant == "prefecture"
                                        else "/dashboard/bureau/shinetsu/map.svg", None),
+        ("GET", "roster.upload"): ("/roster/import", None),
+        ("POST", "roster.upload"): ("/roster/import", {
+            "file": (io.BytesIO("管理番号,氏名,メール\nMX-1,名簿 一郎,ichiro@example.jp\n".encode()), "名簿.csv"),
+            "scheme": "adviser", "sheet": ""}),
+        ("GET", "roster.export_template_xlsx"): ("/roster/template.xlsx", None),
+        ("GET", "roster.export_template_csv"): ("/roster/template.csv", None),
         ("GET", "dispatch.index"): ("/dispatch/", None),
         ("GET", "dispatch.new"): ("/dispatch/new", None),
         ("POST", "dispatch.new"): ("/dispatch/new", DISPATCH_FORM),
