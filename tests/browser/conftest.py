@@ -112,3 +112,14 @@ def new_page(browser: Browser, live_hub: LiveHub):
 def screenshots() -> Path:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     return SCREENSHOTS
+
+
+@pytest.fixture(autouse=True)
+def _fresh_rate_limits(request):
+    """Each browser test starts with fresh rate-limit counters: the limits stay real within a test, but one
+    shared live hub would otherwise count every test's sign-ins against one address (429 after 20 a minute)."""
+    if "live_hub" in request.fixturenames:
+        from hub.extensions import limiter
+        with request.getfixturevalue("live_hub").app.app_context():
+            limiter.reset()
+    yield
