@@ -15,31 +15,19 @@ from __future__ import annotations
 
 import argparse
 import io
-import os
-import statistics
-import sys
-import tempfile
 import time
 from datetime import date
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from demo_hub import demo_hub, report, signed_in, timed
+from sqlalchemy import event
 
-from sqlalchemy import event  # noqa: E402
-
-from hub import create_app, demo  # noqa: E402
-from hub.db import get_session, refresh_statistics  # noqa: E402
+from hub.db import get_session
 
 
 def rows_in(data: bytes) -> int:
     from openpyxl import load_workbook
     sheet = load_workbook(io.BytesIO(data), read_only=True).active
     return sum(1 for row in sheet.iter_rows(min_col=1, max_col=2, values_only=True) if row[1] is not None) - 1
-
-
-def report(label: str, times: list[float], extra: str) -> None:
-    p95 = statistics.quantiles(times, n=20)[-1] if len(times) >= 2 else times[0]
-    print(f"{label:<36} p50 {statistics.median(times):7.0f} ms   p95 {p95:7.0f} ms   {extra}")
 
 
 def main() -> None:
@@ -49,27 +37,13 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=5)
     args = parser.parse_args()
 
-    url = os.environ.get("DATABASE_URL") or f"sqlite:///{tempfile.mkdtemp()}/bench_export.sqlite3"
-    app = create_app({"DATABASE_URL": url, "SECRET_KEY": "bench", "EMBEDDING_BACKEND": "tfidf",
-                      "WTF_CSRF_ENABLED": False, "AUTO_MIGRATE": True, "NOTIFY_TOP_N": 0,
-                      "RATELIMIT_ENABLED": False})
-    print(f"database {url.split('@')[-1]}, {args.experts} experts, {args.needs} needs")
+    app = demo_hub("bench_export", args.experts, args.needs, RATELIMIT_ENABLED=False)
     with app.app_context():
-        session = get_session()
-        started = time.perf_counter()
-        demo.load_demo(session, app.extensions["hub.taxonomy"], seed=demo.DEFAULT_SEED,
-                       n_experts=args.experts, n_needs=args.needs)
-        session.commit()
-        refresh_statistics(session)
-        print(f"demo data loaded in {time.perf_counter() - started:.1f} s")
-        engine = session.get_bind()
+        engine = get_session().get_bind()
 
     statements: list[str] = []
     event.listen(engine, "before_cursor_execute", lambda *a: statements.append(a[2]))
-    client = app.test_client()
-    response = client.post("/account/login", data={"email": "shiojiri@demo.example.jp",
-                                                   "password": demo.DEMO_PASSWORD})
-    assert response.status_code == 302, "login failed"
+    client = signed_in(app, "shiojiri@demo.example.jp")
     exports = [
         ("experts: every listed expert", "/search/experts/export.xlsx"),
         ("experts: prefecture 長野県", "/search/experts/export.xlsx?prefecture=20"),
@@ -82,13 +56,8 @@ def main() -> None:
         response = client.post(path)
         assert response.status_code == 200, (path, response.status_code)
         queries = len(statements)
-        times = []
-        for _ in range(args.repeat):
-            started = time.perf_counter()
-            assert client.post(path).status_code == 200
-            times.append((time.perf_counter() - started) * 1000)
-        report(label, times, f"{rows_in(response.data):>6} rows  {len(response.data) / 1024:7.0f} KiB  "
-                             f"{queries:>3} SQL statements")
+        report(label, timed(client, path, args.repeat, method="post"),
+               f"{rows_in(response.data):>6} rows  {len(response.data) / 1024:7.0f} KiB  {queries:>3} SQL statements")
 
     # Where the time of the largest export goes: the rows (SQL) against the workbook (openpyxl).
     from hub.models import User

@@ -13,35 +13,13 @@ with its ranked advisers, and the hub function's routing answer. Numbers, not a 
 from __future__ import annotations
 
 import argparse
-import os
-import statistics
-import sys
-import tempfile
 import time
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from demo_hub import demo_hub, report, signed_in, timed
+from sqlalchemy import select
 
-from sqlalchemy import select  # noqa: E402
-
-from hub import create_app, demo  # noqa: E402
-from hub.db import get_session, refresh_statistics  # noqa: E402
-from hub.models import DispatchRequest, Need, Organization  # noqa: E402
-
-
-def timed(client, url: str, repeat: int) -> list[float]:
-    times = []
-    for _ in range(repeat):
-        started = time.perf_counter()
-        response = client.get(url)
-        times.append((time.perf_counter() - started) * 1000)
-        assert response.status_code == 200, (url, response.status_code)
-    return times
-
-
-def report(label: str, times: list[float]) -> None:
-    p95 = statistics.quantiles(times, n=20)[-1] if len(times) >= 2 else times[0]
-    print(f"{label:<48} p50 {statistics.median(times):7.1f} ms   p95 {p95:7.1f} ms   (n={len(times)})")
+from hub.db import get_session
+from hub.models import DispatchRequest, Need, Organization
 
 
 def main() -> None:
@@ -52,18 +30,9 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=20)
     args = parser.parse_args()
 
-    url = os.environ.get("DATABASE_URL") or f"sqlite:///{tempfile.mkdtemp()}/bench_pages.sqlite3"
-    app = create_app({"DATABASE_URL": url, "SECRET_KEY": "bench", "EMBEDDING_BACKEND": args.backend,
-                      "WTF_CSRF_ENABLED": False, "AUTO_MIGRATE": True, "NOTIFY_TOP_N": 0})
-    print(f"database {url.split('@')[-1]}, {args.experts} experts, {args.needs} needs, encoder {args.backend}")
+    app = demo_hub("bench_pages", args.experts, args.needs, backend=args.backend)
     with app.app_context():
         session = get_session()
-        started = time.perf_counter()
-        demo.load_demo(session, app.extensions["hub.taxonomy"], seed=demo.DEFAULT_SEED,
-                       n_experts=args.experts, n_needs=args.needs)
-        session.commit()
-        refresh_statistics(session)  # as `flask demo` and the import commands do after a bulk load
-        print(f"demo data loaded in {time.perf_counter() - started:.1f} s")
         engine = app.extensions["hub.matcher"]
         started = time.perf_counter()
         engine.index(session)
@@ -76,10 +45,7 @@ def main() -> None:
         dispatch_id = session.scalar(select(DispatchRequest.id).where(
             DispatchRequest.bureau_id == "shinetsu", DispatchRequest.state == "approved").order_by(DispatchRequest.id))
 
-    client = app.test_client()
-    response = client.post("/account/login", data={"email": "shiojiri@demo.example.jp",
-                                                   "password": demo.DEMO_PASSWORD})
-    assert response.status_code == 302, "login failed"
+    client = signed_in(app, "shiojiri@demo.example.jp")
     pages = [
         ("need page (top 10, explained)", f"/needs/{need_id}"),
         ("need page, filters + weight sliders", f"/needs/{need_id}?min_hours=10&within_budget=y"
@@ -95,9 +61,7 @@ def main() -> None:
         timed(client, path, 1)  # warm-up (first ranking may refresh the index)
         report(label, timed(client, path, args.repeat))
 
-    bureau = app.test_client()
-    response = bureau.post("/account/login", data={"email": "bureau@demo.example.jp", "password": demo.DEMO_PASSWORD})
-    assert response.status_code == 302, "bureau login failed"
+    bureau = signed_in(app, "bureau@demo.example.jp")
     routing = ("/dispatch/routing?what=IoT&requester_kind=business&months=1&days_per_month=2&hours_per_month=16"
                "&onsite_days_per_month=2&has_budget=no")
     for label, path in [

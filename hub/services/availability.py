@@ -21,6 +21,18 @@ def active_during(start: date, end: date | None) -> ColumnElement[bool]:
     return condition
 
 
+def committed_hours(start: date, end: date | None, ids: list[int] | None = None):
+    """Subquery (expert_id, hours): each expert's hours in active engagements overlapping [start, end].
+
+    Outer-join it to ExpertProfile and subtract `coalesce(hours, 0)` from `hours_per_month` for the remaining
+    hours in SQL (the search filter, the dashboards, `remaining_hours_by_expert`)."""
+    query = select(Engagement.expert_id, func.sum(Engagement.hours_per_month).label("hours")).where(
+        active_during(start, end))
+    if ids is not None:
+        query = query.where(Engagement.expert_id.in_(ids))
+    return query.group_by(Engagement.expert_id).subquery()
+
+
 def concurrent_engagements(session: Session, expert: ExpertProfile, start: date,
                            end: date | None = None) -> list[Engagement]:
     """Return the expert's active engagements overlapping the period, earliest first."""
@@ -59,12 +71,9 @@ def remaining_hours_by_expert(session: Session, expert_ids: Iterable[int] | None
 
 def _remaining_query(start: date, end: date | None, ids: list[int] | None):
     """SELECT id, offered, committed hours: a grouped sum of overlapping engagements, outer-joined."""
-    committed = select(Engagement.expert_id, func.sum(Engagement.hours_per_month).label("hours")).where(
-        active_during(start, end))
+    committed = committed_hours(start, end, ids)
     query = select(ExpertProfile.id, ExpertProfile.hours_per_month)
     if ids is not None:
-        committed = committed.where(Engagement.expert_id.in_(ids))
         query = query.where(ExpertProfile.id.in_(ids))
-    committed = committed.group_by(Engagement.expert_id).subquery()
     return (query.add_columns(func.coalesce(committed.c.hours, 0))
             .outerjoin(committed, committed.c.expert_id == ExpertProfile.id))

@@ -690,7 +690,6 @@ def _may_overwrite(actor: User | None, found: dict) -> bool:
 
 
 def _exported(session: Session, expert_ids: list[int]) -> dict[int, dict]:
-    from sqlalchemy.orm import selectinload  # noqa: F401
     found = {}
     for i in range(0, len(expert_ids), 500):
         chunk = expert_ids[i:i + 500]

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import yaml
 
-from hub.services.interchange import EXPERT_KEYS, FEE_KEYS, WORK_STYLE_KEYS
+from hub.services.interchange import EXPERT_KEYS, FEE_KEYS
 from skill_taxonomy import Taxonomy
 
 COLUMNS_FILE = Path(__file__).resolve().parent.parent / "data" / "roster_columns.yaml"

@@ -9,7 +9,7 @@ from sqlalchemy import and_, exists, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from hub.models import Engagement, ExpertProfile, ExpertScheme, ExpertSkill
-from hub.services.availability import active_during, remaining_hours_by_expert
+from hub.services.availability import committed_hours, remaining_hours_by_expert
 
 PER_PAGE = 20
 @dataclass
@@ -62,8 +62,7 @@ def _matching(criteria: Criteria, today: date):
         conditions.append(exists().where(ExpertScheme.expert_id == ExpertProfile.id,
                                          ExpertScheme.scheme == criteria.scheme))
 
-    committed = (select(Engagement.expert_id, func.sum(Engagement.hours_per_month).label("hours"))
-                 .where(active_during(today, None)).group_by(Engagement.expert_id).subquery())
+    committed = committed_hours(today, None)
     remaining_expr = ExpertProfile.hours_per_month - func.coalesce(committed.c.hours, 0)
     base = select(ExpertProfile.id).outerjoin(committed, committed.c.expert_id == ExpertProfile.id).where(
         and_(*conditions))

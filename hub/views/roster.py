@@ -16,7 +16,7 @@ from hub.auth import allowed_if
 from hub.db import get_session
 from hub.errors import limit_error
 from hub.forms.roster import RosterUploadForm
-from hub.services import jobs, roster
+from hub.services import roster
 from hub.services.roster_columns import load_columns
 from hub.services.roster_templates import instructions_table, roster_table
 from hub.views.downloads import csv_response, xlsx_response

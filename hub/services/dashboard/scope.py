@@ -22,8 +22,8 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 
 from hub.gazetteer import Gazetteer, load_gazetteer
-from hub.models import DispatchRequest, Engagement, ExpertProfile, ExpertTravelPrefecture, Need, Organization
-from hub.services.availability import active_during
+from hub.models import DispatchRequest, ExpertProfile, ExpertTravelPrefecture, Need, Organization
+from hub.services.availability import committed_hours
 from skill_taxonomy import load_rules
 
 NATION, BUREAU, PREFECTURE = "nation", "bureau", "prefecture"
@@ -171,8 +171,7 @@ def supply_subquery(today: date):
     """Listed experts with their hours left this month: id, prefecture_code, home_lg_code, remote, onsite,
     resident, remaining (one row per expert, aggregated in SQL)."""
     first, last = month_of(today)
-    committed = (select(Engagement.expert_id, func.sum(Engagement.hours_per_month).label("hours"))
-                 .where(active_during(first, last)).group_by(Engagement.expert_id).subquery())
+    committed = committed_hours(first, last)
     left = ExpertProfile.hours_per_month - func.coalesce(committed.c.hours, 0)
     available = and_(or_(ExpertProfile.available_from.is_(None), ExpertProfile.available_from <= last),
                      or_(ExpertProfile.available_until.is_(None), ExpertProfile.available_until >= first))
